@@ -1,0 +1,15 @@
+"""quizgen: turn a reading list of news articles into Anki decks and quizzes.
+
+The pipeline, one module per stage::
+
+    readinglist.load_reading_list(path) -> ReadingList
+    load.read_article(entry)            -> RawArticle
+    clean.clean(raw)                    -> Article      (normalised text, sentences)
+    facts.extract_facts(article)        -> list[Fact]
+    cards.make_cards(article, facts)    -> list[Card]
+    anki.write_package(deck, cards, out)
+
+``pipeline.process`` runs them for a whole reading list.
+"""
+
+__version__ = "0.1.0"

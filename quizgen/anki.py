@@ -1,0 +1,245 @@
+"""Stage 5: the Anki package (.apkg), written with genanki.
+
+Ids are fixed in code and must never change: a new model id makes Anki create a copy of
+the note type ("Name+") and skip updates; fields and templates carry fixed ids too, since
+Anki ≥ 23.10 merges note types by them. Note GUIDs come from ``cards.note_guid`` (the
+article's identity and the fact), so a rebuilt deck updates notes instead of duplicating
+them. Anki applies an update only when the incoming note is newer, so real builds stamp
+notes with the build time; tests that compare bytes pass a fixed ``timestamp``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import sqlite3
+import tempfile
+import time
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import genanki
+
+from quizgen.escape import escape_field
+from quizgen.furigana import furigana_markup
+from quizgen.model import Card
+from quizgen.output import atomic_path
+from quizgen.resources import read_template
+
+CLOZE_MODEL_ID = 1745310001
+QUESTION_MODEL_ID = 1745310002
+CHOICE_MODEL_ID = 1745310003
+
+_META_FIELDS = ("Source", "Title", "Published", "Link")
+
+
+class _Model(genanki.Model):
+    """A front/back model whose card needs its first field.
+
+    genanki works out required fields by rendering templates with chevron, which does not
+    know Anki's ``{{furigana:…}}`` filter and so finds none (and writes no cards).
+    """
+
+    @property
+    def _req(self) -> list[list[object]]:
+        return [[0, "all", [0]]]
+
+
+def _fields(names: Sequence[str], base_id: int) -> list[dict[str, object]]:
+    return [
+        {"name": name, "id": base_id + i, "font": "Noto Sans JP"} for i, name in enumerate(names)
+    ]
+
+
+def _template(name: str, front: str, back: str, template_id: int) -> dict[str, object]:
+    return {
+        "name": name,
+        "qfmt": read_template(front),
+        "afmt": read_template(back),
+        "id": template_id,
+    }
+
+
+def cloze_model() -> genanki.Model:
+    return genanki.Model(
+        CLOZE_MODEL_ID,
+        "quizgen Cloze",
+        fields=_fields(("Text", "Answers", *_META_FIELDS), 7401001),
+        templates=[_template("Cloze", "cloze_front.html", "cloze_back.html", 7402001)],
+        css=read_template("style.css"),
+        model_type=genanki.Model.CLOZE,
+    )
+
+
+def question_model() -> genanki.Model:
+    return _Model(
+        QUESTION_MODEL_ID,
+        "quizgen Question",
+        fields=_fields(("Question", "Answer", *_META_FIELDS), 7401101),
+        templates=[_template("Question", "question_front.html", "question_back.html", 7402101)],
+        css=read_template("style.css"),
+    )
+
+
+def choice_model() -> genanki.Model:
+    return _Model(
+        CHOICE_MODEL_ID,
+        "quizgen Choice",
+        fields=_fields(("Question", "Choices", "Answer", *_META_FIELDS), 7401201),
+        templates=[_template("Choice", "choice_front.html", "choice_back.html", 7402201)],
+        css=read_template("style.css"),
+    )
+
+
+def deck_id(name: str) -> int:
+    """A stable deck id derived from the deck name."""
+    digest = int(hashlib.sha256(name.encode("utf-8")).hexdigest()[:12], 16)
+    return (1 << 30) + digest % (1 << 30)
+
+
+def safe_tag(tag: str) -> str:
+    """Anki tags cannot hold spaces (genanki raises) or quotes."""
+    tag = re.sub(r"[\s\u3000\"']+", "_", tag.strip())
+    return tag.strip("_") or "tag"
+
+
+def _published(card: Card) -> str:
+    value = card.article.published
+    if value is None:
+        return ""
+    day = value.date() if isinstance(value, dt.datetime) else value
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _link(card: Card) -> str:
+    url = card.article.url or ""
+    return escape_field(url) if url.startswith(("http://", "https://")) else ""
+
+
+def _text(text: str, furigana: bool, names: tuple[str, ...]) -> str:
+    return furigana_markup(text, names) if furigana else escape_field(text)
+
+
+def _source(card: Card, furigana: bool, names: tuple[str, ...]) -> str:
+    """The source sentence with the answer highlighted."""
+    s = card.fact.sentence.text
+    a, b = card.fact.start, card.fact.end
+    return (
+        _text(s[:a], furigana, names)
+        + "<mark>"
+        + _text(s[a:b], furigana, names)
+        + "</mark>"
+        + _text(s[b:], furigana, names)
+    )
+
+
+def _meta(card: Card, furigana: bool, names: tuple[str, ...]) -> list[str]:
+    return [
+        _source(card, furigana, names),
+        escape_field(card.article.title),
+        _published(card),
+        _link(card),
+    ]
+
+
+def _tags(card: Card) -> list[str]:
+    return sorted({safe_tag(t) for t in card.tags if t.strip()})
+
+
+def build_notes(
+    cards: Sequence[Card], furigana: bool = False, names: tuple[str, ...] = ()
+) -> list[genanki.Note]:
+    """genanki notes for cards: cloze cards of one sentence make one note."""
+    cloze, question, choice = cloze_model(), question_model(), choice_model()
+    notes: list[genanki.Note] = []
+    by_guid: dict[str, list[Card]] = {}
+    for card in cards:
+        if card.type == "cloze":
+            by_guid.setdefault(card.guid, []).append(card)
+    done: set[str] = set()
+    for card in cards:
+        if card.type == "cloze":
+            if card.guid in done:
+                continue
+            done.add(card.guid)
+            group = sorted(by_guid[card.guid], key=lambda c: c.number)
+            answers = "、".join(escape_field(c.answer) for c in group)
+            first = group[0]
+            tags = sorted({t for c in group for t in _tags(c)})
+            fields = [
+                first.cloze,
+                answers,
+                escape_field(first.fact.sentence.text),
+                *_meta(first, False, names)[1:],
+            ]
+            notes.append(genanki.Note(model=cloze, fields=fields, tags=tags, guid=card.guid))
+        elif card.type == "question":
+            fields = [
+                _text(card.front, furigana, names).replace("\n", "<br>"),
+                escape_field(card.answer),
+                *_meta(card, furigana, names),
+            ]
+            notes.append(
+                genanki.Note(model=question, fields=fields, tags=_tags(card), guid=card.guid)
+            )
+        elif card.type == "choice":
+            items = "".join(
+                f'<li class="correct">{escape_field(c)}</li>'
+                if c == card.answer
+                else f"<li>{escape_field(c)}</li>"
+                for c in card.choices or ()
+            )
+            fields = [
+                _text(card.front, furigana, names).replace("\n", "<br>"),
+                f'<ol class="choices">{items}</ol>',
+                escape_field(card.answer),
+                *_meta(card, furigana, names),
+            ]
+            notes.append(
+                genanki.Note(model=choice, fields=fields, tags=_tags(card), guid=card.guid)
+            )
+    return notes
+
+
+def write_package(
+    deck_name: str,
+    cards: Sequence[Card],
+    out: str | Path,
+    description: str = "",
+    furigana: bool = False,
+    names: tuple[str, ...] = (),
+    timestamp: float | None = None,
+) -> int:
+    """Write cards as an Anki package at ``out`` (atomically); returns the number of notes.
+
+    >>> write_package("時事", cards, "deck.apkg")  # doctest: +SKIP
+    """
+    deck = genanki.Deck(deck_id(deck_name), deck_name, description=escape_field(description))
+    notes = build_notes(cards, furigana, names)
+    for note in notes:
+        deck.add_note(note)
+    stamp = time.time() if timestamp is None else timestamp
+    package = genanki.Package(deck)
+    with tempfile.TemporaryDirectory(prefix="quizgen-") as work:
+        db_path = os.path.join(work, "collection.anki2")
+        conn = sqlite3.connect(db_path)
+        try:
+            # genanki's write_to_file leaves its temporary database behind; write the
+            # database ourselves and zip it into place atomically.
+            package.write_to_db(conn.cursor(), stamp, _ids(stamp))
+            conn.commit()
+        finally:
+            conn.close()
+        with atomic_path(Path(out)) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+            z.write(db_path, "collection.anki2")
+            z.writestr("media", "{}")
+    return len(notes)
+
+
+def _ids(stamp: float):
+    import itertools
+
+    return itertools.count(int(stamp * 1000))

@@ -1,0 +1,172 @@
+"""Stage 4: cards from facts — cloze (one note per sentence), question/answer, multiple choice.
+
+Quality rules applied here: at most ``Options.max_facts`` facts of an article become cards,
+the most important first; no card whose answer appears in its own prompt; no two cards
+with the same prompt; no card from a sentence with nothing to learn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import genanki
+
+from quizgen.distractors import choose_distractors, shuffled_options
+from quizgen.facts import card_facts
+from quizgen.model import Article, Card, Fact, Options
+from quizgen.questions import make_question
+
+CLOZE_HINTS = {
+    "date": "日付",
+    "person": "人物",
+    "place": "場所",
+    "organisation": "組織",
+    "number": "数",
+    "term": "用語",
+}
+
+
+def note_guid(article: Article, card_type: str, key: str) -> str:
+    """A note's GUID from what identifies it: the article's identity, the note type and the fact."""
+    return str(genanki.guid_for("quizgen", article.identity, card_type, key))
+
+
+def _tags(article: Article, fact: Fact) -> tuple[str, ...]:
+    return (*article.tags, fact.kind)
+
+
+def cloze_markup(sentence: str, deletions: Sequence[tuple[int, int, int, str]]) -> str:
+    """Sentence text with ``{{cN::…::hint}}`` deletions, all article text escaped.
+
+    ``deletions`` are ``(start, end, number, hint)``, non-overlapping.
+
+    >>> cloze_markup("A<b>で会った", [(0, 1, 1, "人物")])
+    '{{c1::A::人物}}&lt;b&gt;で会った'
+    """
+    from quizgen.escape import escape_field
+
+    out, pos = [], 0
+    for start, end, number, hint in sorted(deletions):
+        out.append(escape_field(sentence[pos:start]))
+        inner = escape_field(sentence[start:end]).replace(":", "&#58;")
+        out.append(f"{{{{c{number}::{inner}" + (f"::{hint}" if hint else "") + "}}")
+        pos = end
+    out.append(escape_field(sentence[pos:]))
+    return "".join(out)
+
+
+def _blank(sentence: str, spans: list[tuple[int, int]], hint: str) -> str:
+    out, pos = [], 0
+    for start, end in sorted(spans):
+        out.append(sentence[pos:start] + f"[{hint}]")
+        pos = end
+    return "".join(out) + sentence[pos:]
+
+
+def make_cards(
+    article: Article,
+    facts: Sequence[Fact],
+    options: Options | None = None,
+    pool: Sequence[Fact] = (),
+) -> list[Card]:
+    """Cards for one article's facts.
+
+    ``pool`` holds facts of other articles of the reading list (for distractors).
+    """
+    options = options or Options()
+    chosen = card_facts(list(facts), options.max_facts)
+    cards: list[Card] = []
+    if "cloze" in options.card_types:
+        cards.extend(_cloze_cards(article, facts, chosen))
+    for fact in chosen:
+        # Headlines and fragments without a sentence end make poor question cards.
+        if "question" in options.card_types or "choice" in options.card_types:
+            question = make_question(fact, article.published_date, options.names)
+        if "question" in options.card_types:
+            cards.append(
+                Card(
+                    guid=note_guid(article, "question", fact.key),
+                    type="question",
+                    front=question.prompt,
+                    back=fact.answer,
+                    answer=fact.answer,
+                    choices=None,
+                    tags=_tags(article, fact),
+                    fact=fact,
+                    article=article,
+                )
+            )
+        if "choice" in options.card_types:
+            distractors = choose_distractors(fact, [*facts, *pool])
+            if len(distractors) == 3:
+                cards.append(
+                    Card(
+                        guid=note_guid(article, "choice", fact.key),
+                        type="choice",
+                        front=question.prompt,
+                        back=fact.answer,
+                        answer=fact.answer,
+                        choices=tuple(
+                            shuffled_options(fact.answer, distractors, fact.key + article.identity)
+                        ),
+                        tags=_tags(article, fact),
+                        fact=fact,
+                        article=article,
+                    )
+                )
+    return _apply_quality_rules(cards)
+
+
+def _cloze_cards(article: Article, facts: Sequence[Fact], chosen: list[Fact]) -> list[Card]:
+    cards = []
+    chosen_keys = {f.key for f in chosen}
+    by_sentence: dict[int, list[Fact]] = {}
+    for f in facts:
+        if f.key in chosen_keys:
+            by_sentence.setdefault(f.sentence.index, []).append(f)
+    best_sentence = {f.key: f.sentence.index for f in chosen}
+    for index in sorted(by_sentence):
+        mentions = sorted(by_sentence[index], key=lambda f: f.start)
+        # A sentence becomes a cloze note when it holds the card mention of some fact.
+        if not any(best_sentence[f.key] == index for f in mentions):
+            continue
+        numbers: dict[str, int] = {}
+        for f in mentions:
+            numbers.setdefault(f.key, len(numbers) + 1)
+        sentence = mentions[0].sentence
+        deletions = [(f.start, f.end, numbers[f.key], CLOZE_HINTS[f.kind]) for f in mentions]
+        markup = cloze_markup(sentence.text, deletions)
+        guid = note_guid(article, "cloze", mentions[0].key)
+        for key, number in numbers.items():
+            fact = next(f for f in mentions if f.key == key)
+            spans = [(f.start, f.end) for f in mentions if f.key == key]
+            cards.append(
+                Card(
+                    guid=guid,
+                    type="cloze",
+                    front=_blank(sentence.text, spans, CLOZE_HINTS[fact.kind]),
+                    back=sentence.text,
+                    answer=fact.text,
+                    choices=None,
+                    tags=_tags(article, fact),
+                    fact=fact,
+                    article=article,
+                    cloze=markup,
+                    number=number,
+                )
+            )
+    return cards
+
+
+def _apply_quality_rules(cards: list[Card]) -> list[Card]:
+    kept: list[Card] = []
+    prompts: set[tuple[str, str]] = set()
+    for card in cards:
+        if card.type != "cloze":
+            if card.answer in card.front or card.fact.text in card.front:
+                continue
+            if (card.type, card.front) in prompts:
+                continue
+            prompts.add((card.type, card.front))
+        kept.append(card)
+    return kept

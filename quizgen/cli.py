@@ -1,0 +1,281 @@
+"""The command line: a thin layer over the library (``quizgen.pipeline``).
+
+Each command builds one ``Options`` in one place (reading-list options, then flags on top),
+calls the library, and prints. Known errors (``QuizgenError``) become one line on stderr:
+``Error: <file>[: <entry>]: <what is wrong> — <what to do>``.
+Exit codes: 0 all good; 1 some articles failed (the others were still built); 2 bad usage or
+an unusable reading list.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import click
+
+from quizgen import __version__
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class _ClickHandler(logging.Handler):
+    """Library warnings go to stderr as ``Warning: …`` lines."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        label = "Warning" if record.levelno >= logging.WARNING else "Info"
+        click.echo(f"{label}: {record.getMessage()}", err=True)
+
+
+def _setup_logging(quiet: bool) -> None:
+    logger = logging.getLogger("quizgen")
+    logger.handlers[:] = [_ClickHandler()]
+    logger.setLevel(logging.ERROR if quiet else logging.WARNING)
+    logger.propagate = False
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def source_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by every command that reads articles."""
+    decorators = [
+        click.argument("sources", nargs=-1, required=True),
+        click.option(
+            "--cards",
+            "card_types",
+            default=None,
+            help="Card types, comma-separated: cloze,question,choice.",
+        ),
+        click.option(
+            "--max-facts",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Facts per article that become cards (default 15).",
+        ),
+        click.option(
+            "--furigana/--no-furigana",
+            default=None,
+            help="Add readings in Anki's 漢字[かんじ] form.",
+        ),
+        click.option("--strict", is_flag=True, help="Stop at the first article that fails."),
+        click.option("--quiet", "-q", is_flag=True, help="No warnings or progress."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def _load(
+    sources: tuple[str, ...], card_types: str | None, max_facts: int | None, furigana: bool | None
+):
+    """The reading list and the one ``Options`` object for this run."""
+    from quizgen.errors import QuizgenError
+    from quizgen.model import CARD_TYPES
+    from quizgen.pipeline import resolve_sources
+
+    try:
+        reading_list = resolve_sources(list(sources))
+    except QuizgenError as exc:
+        _fail(exc.message)
+    options = reading_list.options
+    if card_types is not None:
+        wanted = tuple(t.strip() for t in card_types.split(",") if t.strip())
+        unknown = [t for t in wanted if t not in CARD_TYPES]
+        if unknown or not wanted:
+            _fail(
+                f"--cards: unknown card type {', '.join(unknown) or '(none)'} — choose from {', '.join(CARD_TYPES)}"
+            )
+        options = replace(options, card_types=tuple(t for t in CARD_TYPES if t in wanted))
+    if max_facts is not None:
+        options = replace(options, max_facts=max_facts)
+    if furigana is not None:
+        options = replace(options, furigana=furigana)
+    return reading_list, options
+
+
+def _run(reading_list, options, strict: bool, with_cards: bool = True):
+    from quizgen.pipeline import process
+
+    try:
+        return process(reading_list, options, strict=strict, with_cards=with_cards)
+    except KeyboardInterrupt:
+        _fail("interrupted — nothing was written", 130)
+
+
+def _report_failures(result) -> int:
+    failures = result.failures
+    for failure in failures:
+        message = getattr(failure.error, "message", str(failure.error))
+        click.echo(f"Error: {message}", err=True)
+    if failures:
+        ok = len(result.results) - len(failures)
+        click.echo(
+            f"{len(failures)} of {len(result.results)} articles failed; {ok} built.", err=True
+        )
+        return EXIT_SOME_FAILED
+    return EXIT_OK
+
+
+def _dump(data: dict[str, Any]) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="quizgen")
+def main() -> None:
+    """Turn a reading list of Japanese news articles into Anki decks and quizzes.
+
+    SOURCES are reading lists (decks/*.yaml) or article files (.txt, .html) or URLs.
+    """
+
+
+@main.command()
+@source_options
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="The .apkg to write (default: <deck>.apkg).",
+)
+def build(sources, card_types, max_facts, furigana, strict, quiet, output) -> None:
+    """Build an Anki package (.apkg) from SOURCES."""
+    from quizgen.anki import write_package
+    from quizgen.errors import QuizgenError
+    from quizgen.output import check_output
+
+    _setup_logging(quiet)
+    reading_list, options = _load(sources, card_types, max_facts, furigana)
+    out = Path(output) if output else Path(_default_name(reading_list.deck) + ".apkg")
+    try:
+        check_output(out)
+    except QuizgenError as exc:
+        _fail(exc.message)
+    result = _run(reading_list, options, strict)
+    code = _report_failures(result)
+    cards = result.cards
+    if strict and code:
+        _fail(
+            "stopped at the first failed article (--strict) — nothing was written", EXIT_SOME_FAILED
+        )
+    if not cards:
+        _fail("no cards were made — nothing was written", EXIT_SOME_FAILED)
+    try:
+        notes = write_package(
+            reading_list.deck, cards, out, reading_list.description, options.furigana, options.names
+        )
+    except QuizgenError as exc:
+        _fail(exc.message)
+    except KeyboardInterrupt:
+        _fail("interrupted — the previous output is untouched", 130)
+    built = len(result.results) - len(result.failures)
+    if not quiet:
+        click.echo(
+            f"Wrote {out}: {notes} notes, {len(cards)} cards from {built} articles (deck {reading_list.deck})."
+        )
+    sys.exit(code)
+
+
+def _default_name(deck: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in deck.split("::")[-1]) or "deck"
+
+
+@main.command()
+@source_options
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def facts(sources, card_types, max_facts, furigana, strict, quiet, as_json) -> None:
+    """List the key facts found in SOURCES."""
+    from quizgen.dates import iso_published
+    from quizgen.jsonout import error_json, fact_json
+
+    _setup_logging(quiet or as_json)
+    reading_list, options = _load(sources, card_types, max_facts, furigana)
+    result = _run(reading_list, options, strict, with_cards=False)
+    if as_json:
+        _dump({
+            "articles": [
+                {"source": r.entry.label, "title": r.article.title, "published": iso_published(r.article.published),
+                 "facts": [fact_json(f) for f in r.facts]}
+                for r in result.results if r.ok and r.article is not None
+            ],
+            "errors": [error_json(r) for r in result.failures],
+        })  # fmt: skip
+    else:
+        for r in result.results:
+            if not r.ok or r.article is None:
+                continue
+            click.echo(f"# {r.article.title} ({r.entry.label})")
+            for f in sorted(r.facts, key=lambda f: (f.rank, f.sentence.index, f.start)):
+                value = f" = {f.value}" if f.value is not None else ""
+                role = f" ({f.role})" if f.role else ""
+                click.echo(f"  {f.rank:>3}  {f.kind:<12} {f.text}{value}{role}")
+    sys.exit(_report_failures(result))
+
+
+@main.command()
+@source_options
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def cards(sources, card_types, max_facts, furigana, strict, quiet, as_json) -> None:
+    """Show the cards SOURCES would give."""
+    from quizgen.jsonout import card_json, error_json
+
+    _setup_logging(quiet or as_json)
+    reading_list, options = _load(sources, card_types, max_facts, furigana)
+    result = _run(reading_list, options, strict)
+    if as_json:
+        _dump(
+            {
+                "cards": [card_json(c) for c in result.cards],
+                "errors": [error_json(r) for r in result.failures],
+            }
+        )
+    else:
+        for card in result.cards:
+            click.echo(f"[{card.type}] {card.front}")
+            if card.choices:
+                for i, choice in enumerate(card.choices, 1):
+                    click.echo(f"    {i}. {choice}")
+            click.echo(f"    → {card.answer}")
+    sys.exit(_report_failures(result))
+
+
+@main.command(name="clean")
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--quiet", "-q", is_flag=True, help="No warnings.")
+def clean_command(sources, as_json, quiet) -> None:
+    """Print the article body quizgen reads from SOURCES (clutter removed)."""
+    from quizgen.clean import clean
+    from quizgen.errors import QuizgenError
+    from quizgen.fetch import Fetcher
+    from quizgen.jsonout import article_json
+    from quizgen.load import read_article
+
+    _setup_logging(quiet or as_json)
+    reading_list, _ = _load(sources, None, None, None)
+    articles, errors = [], []
+    fetcher = Fetcher()
+    for entry in reading_list.articles:
+        try:
+            articles.append(clean(read_article(entry, fetcher)))
+        except QuizgenError as exc:
+            errors.append({"source": entry.label, "message": exc.message})
+    if as_json:
+        _dump({"articles": [article_json(a) for a in articles], "errors": errors})
+    else:
+        for a in articles:
+            click.echo(
+                f"# {a.title}\n# {a.published or ''} {a.byline or ''} {a.url or ''}".rstrip()
+            )
+            click.echo(a.body + "\n")
+    for e in errors:
+        click.echo(f"Error: {e['message']}", err=True)
+    sys.exit(EXIT_SOME_FAILED if errors else EXIT_OK)

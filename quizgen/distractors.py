@@ -1,0 +1,157 @@
+"""Distractors for multiple-choice cards: same kind and granularity, never the answer.
+
+Candidates come from the same article first, then the reading list, then built-in lists;
+dates near the answer, numbers of the same unit and scale. Order is deterministic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+from collections.abc import Iterable, Sequence
+
+from quizgen.dates import format_answer
+from quizgen.model import Fact
+
+COUNTRIES = (
+    "アメリカ", "中国", "ロシア", "日本", "韓国", "北朝鮮", "インド", "イギリス", "フランス", "ドイツ",
+    "イタリア", "カナダ", "オーストラリア", "ブラジル", "メキシコ", "インドネシア", "トルコ", "イラン",
+    "サウジアラビア", "エジプト", "南アフリカ", "ウクライナ", "ポーランド", "スペイン", "ベトナム", "タイ",
+    "フィリピン", "イスラエル", "パキスタン", "アルゼンチン",
+)  # fmt: skip
+ORGANISATIONS = (
+    "国際連合", "世界保健機関", "国際通貨基金", "世界銀行", "北大西洋条約機構", "欧州連合", "国際オリンピック委員会",
+    "日本銀行", "気象庁", "外務省", "経済産業省", "宇宙航空研究開発機構", "東京証券取引所", "国際原子力機関",
+)  # fmt: skip
+PEOPLE = (
+    "習近平", "ウラジーミル・プーチン", "ジョー・バイデン", "ドナルド・トランプ", "岸田文雄", "石破茂",
+    "エマニュエル・マクロン", "ナレンドラ・モディ", "ウォロディミル・ゼレンスキー", "アントニオ・グテーレス",
+)  # fmt: skip
+
+
+def _same_name(a: str, b: str) -> bool:
+    """Another name for the answer (プーチン vs ウラジーミル・プーチン) is no distractor."""
+    return a == b or a in b or b in a
+
+
+def _date_candidates(value: str) -> list[str]:
+    if "/" in value:
+        return []
+    if "T" in value:
+        value = value[:10]
+    parts = value.split("-")
+    year = int(parts[0])
+    if len(parts) == 1:
+        return [str(year + d) for d in (-1, 1, -2, 2, -3)]
+    if len(parts) == 2:
+        month = int(parts[1])
+        out = []
+        for dy, dm in ((0, -1), (0, 1), (-1, 0), (0, -2), (0, 2), (1, 0)):
+            index = (year + dy) * 12 + month - 1 + dm
+            out.append(f"{index // 12:04d}-{index % 12 + 1:02d}")
+        return out
+    day = dt.date.fromisoformat(value)
+    shifts = (
+        dt.timedelta(days=10),
+        dt.timedelta(days=-14),
+        dt.timedelta(days=3),
+        dt.timedelta(days=-365),
+    )
+    out = [(day + s).isoformat() for s in shifts]
+    try:
+        out.append(day.replace(year=day.year - 1).isoformat())
+    except ValueError:
+        pass
+    return out
+
+
+def format_number(value: float, unit: str | None) -> str:
+    """Japanese display of a number with its unit: 600000000, ユーロ → 6億ユーロ."""
+    unit = unit or ""
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:g}{unit}"
+    n = int(value)
+    if n >= 100_000_000 and n % 1_000_000 == 0:
+        oku, man = divmod(n // 10_000, 10_000)
+        return f"{oku}億" + (f"{man}万" if man else "") + unit
+    if n >= 10_000 and n % 1000 == 0:
+        man, rest = divmod(n, 10_000)
+        return f"{man}万" + (f"{rest}" if rest else "") + unit
+    return f"{n:,}{unit}" if n >= 10_000 else f"{n}{unit}"
+
+
+def _number_candidates(value: float, unit: str | None) -> list[str]:
+    if unit == "分の":
+        return []
+    out = []
+    for factor in (2, 0.5, 1.5, 3, 0.25, 10):
+        candidate = value * factor
+        if isinstance(value, int) or float(value).is_integer():
+            if value > 0 and candidate < 1:
+                continue
+            candidate = round(candidate)
+        else:
+            candidate = round(candidate, 1)
+        out.append(format_number(candidate, unit))
+    return out
+
+
+def _display(fact: Fact) -> str:
+    return fact.answer
+
+
+def choose_distractors(fact: Fact, pool: Sequence[Fact], count: int = 3) -> list[str]:
+    """``count`` distractors for ``fact``; fewer when no good ones exist.
+
+    ``pool`` is the facts of the same article, then of the reading list, in that order.
+    """
+    answer = fact.answer
+    seen = {answer}
+    out: list[str] = []
+
+    def add(candidates: Iterable[str]) -> None:
+        for c in candidates:
+            if len(out) >= count:
+                return
+            if c and c not in seen and not _same_name(c, answer):
+                seen.add(c)
+                out.append(c)
+
+    if fact.kind == "date" and isinstance(fact.value, str):
+        date_part, _, time_part = fact.value.partition("T")
+        suffix = "T" + time_part if time_part else ""
+        same = [
+            format_answer(f.value.split("T")[0] + suffix)
+            for f in pool
+            if f.kind == "date" and isinstance(f.value, str) and "/" not in f.value
+            and len(f.value.split("T")[0]) == len(date_part)
+        ]  # fmt: skip
+        add(same[:1])
+        add(format_answer(v + suffix) for v in _date_candidates(date_part))
+        return out
+    if fact.kind == "number" and isinstance(fact.value, int | float):
+        add(f.answer for f in pool if f.kind == "number" and f.unit == fact.unit)
+        add(_number_candidates(fact.value, fact.unit))
+        return out
+    add(f.answer for f in pool if f.kind == fact.kind)
+    builtin: tuple[str, ...] = ()
+    if fact.kind == "place":
+        builtin = COUNTRIES if fact.answer in COUNTRIES else ()
+    elif fact.kind == "organisation":
+        builtin = ORGANISATIONS
+    elif fact.kind == "person":
+        builtin = PEOPLE
+    rng = random.Random(int(hashlib.sha256(fact.key.encode()).hexdigest()[:8], 16))
+    shuffled = list(builtin)
+    rng.shuffle(shuffled)
+    add(shuffled)
+    return out
+
+
+def shuffled_options(answer: str, distractors: list[str], seed: str) -> list[str]:
+    """The options in display order, shuffled with a seed derived from the fact."""
+    options = [answer, *distractors]
+    rng = random.Random(int(hashlib.sha256(seed.encode("utf-8")).hexdigest()[:12], 16))
+    rng.shuffle(options)
+    return options

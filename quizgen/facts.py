@@ -1,0 +1,448 @@
+"""Stage 3: key facts of an article — dates, people, places, organisations, numbers, terms.
+
+Works on normalised sentences (``clean.normalise``). Every fact is a verbatim span
+``sentence.text[start:end]``; ``answer`` is the normalised form a card asks for
+(今年3月10日 → 2023年3月10日, 習 → 習近平).
+
+Tags from unidic-lite (UniDic 2.1.2) are read with these corrections:
+* names it does not know come from quizgen's user dictionary (``tokenize``);
+* 地名 followed by an organisation suffix (ジョージタウン + 大学) is an organisation;
+* an unknown katakana word right before a title (大統領, 氏 …) is a person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from quizgen.dates import find_dates
+from quizgen.model import DEFAULT_MAX_FACTS, Article, Fact, Sentence
+from quizgen.numerals import parse_number
+from quizgen.tokenize import Token, known_names, tokenize
+
+ROLE_TITLES = tuple(sorted((
+    "大統領", "副大統領", "前大統領", "元大統領", "首相", "元首相", "前首相", "国家主席", "主席", "総書記",
+    "氏", "さん", "外相", "財務相", "防衛相", "国防相", "国務長官", "長官", "官房長官", "総裁", "副総裁",
+    "議長", "総理", "総理大臣", "大臣", "知事", "市長", "町長", "村長", "社長", "会長", "代表", "委員長",
+    "事務総長", "監督", "選手", "教授", "准教授", "容疑者", "被告", "書記長", "国王", "女王", "皇太子",
+    "幹事長", "党首", "首席", "大使", "司令官", "博士", "氏ら", "投手", "外務大臣", "経済相", "最高経営責任者",
+), key=len, reverse=True))  # fmt: skip
+PLACE_SUFFIXES = (
+    "県",
+    "都",
+    "府",
+    "道",
+    "市",
+    "区",
+    "町",
+    "村",
+    "州",
+    "島",
+    "湾",
+    "港",
+    "空港",
+    "駅",
+    "半島",
+    "諸島",
+    "沖",
+    "地方",
+)
+ORG_SUFFIXES = (
+    "大学", "銀行", "省", "庁", "機構", "委員会", "党", "社", "株式会社", "協会", "連合", "研究所", "財団",
+    "機関", "基金", "裁判所", "議会", "政府", "軍", "警察", "証券", "商事", "自動車", "電機", "工業", "航空",
+    "鉄道", "新聞", "放送", "グループ", "ホールディングス", "センター", "連盟", "組合", "学会", "病院",
+    "取引所", "公社", "重工", "製作所", "電力", "通信", "本部", "署",
+)  # fmt: skip
+GENERIC_ORGS = {
+    "中央銀行", "政府", "当局", "本社", "子会社", "親会社", "各社", "会社", "大学", "同社", "同大学", "自社",
+    "与党", "野党", "議会", "警察", "軍", "各国政府", "地方政府", "新聞", "銀行", "通信", "放送", "本部",
+}  # fmt: skip
+ACRONYM_ORGS = {
+    "NATO", "IMF", "WHO", "EU", "UN", "ASEAN", "OPEC", "JAXA", "NASA", "IOC", "FIFA", "WTO", "OECD", "NHK",
+    "FRB", "ECB", "IAEA", "UNESCO", "UNICEF", "TSMC", "JR", "BBC", "CNN", "WBC", "FBI", "CIA", "JICA", "JETRO",
+    "APEC", "BRICS", "SCO", "G7", "G20", "UNHCR", "WFP", "ICC", "ICJ", "OPEC+", "NTT", "KDDI", "JOC", "JFA",
+}  # fmt: skip
+_UNITS = sorted((
+    "パーセント", "ポイント", "%", "円", "ドル", "ユーロ", "元", "ウォン", "ポンド", "ルピー", "ルーブル", "人",
+    "件", "個", "台", "回", "位", "カ所", "か所", "ヶ所", "箇所", "キロメートル", "キロ", "メートル", "センチ",
+    "ミリ", "km", "kg", "トン", "歳", "倍", "機", "隻", "社", "校", "棟", "戸", "世帯", "票", "議席", "点",
+    "枚", "頭", "匹", "品目", "種類", "カ国", "か国", "ヶ国", "カ国・地域", "階", "度", "秒", "時間", "日間",
+    "カ月", "か月", "ヶ月", "週間", "年間", "年ぶり", "年連続", "年目", "周年", "連勝", "勝", "敗", "本",
+    "万人", "平方キロ", "ヘクタール", "リットル", "グラム", "ミリシーベルト", "ベクレル", "発", "店舗", "冊",
+), key=len, reverse=True)  # fmt: skip
+_KANJI_NUM = "〇一二三四五六七八九十百千"
+NUMBER_RE = re.compile(
+    r"(?P<pre>約|およそ|最大|最高|最低|推定|少なくとも|計|合計|総額)?"
+    rf"(?P<num>(?:[0-9][0-9,]*(?:\.[0-9]+)?|[{_KANJI_NUM}]+)(?:[万億兆](?:[0-9][0-9,]*|[{_KANJI_NUM}]+)?)*)"
+    r"(?:(?P<unit>"
+    + "|".join(re.escape(u) for u in _UNITS)
+    + r")|分の(?P<numer>[0-9]+|["
+    + _KANJI_NUM
+    + r"]+))"
+    r"(?P<post>余り|あまり|ほど|以上|超|前後|近く|足らず|強|弱)?"
+)
+_MULTIPLIER_RE = re.compile(r"[万億兆]$")
+TERM_RE = re.compile(r"「([^「」\n]{2,40})」|『([^『』\n]{2,40})』")
+_ACRONYM_RE = re.compile(r"(?<![A-Za-z0-9])([A-Z][A-Z0-9+]{1,6})(?![A-Za-z0-9])")
+_HIRAGANA_END_RE = re.compile(r"[\u3041-\u309f]$")
+_ALL_KANA_RE = re.compile(r"^[\u3041-\u309fー・]+$")
+_KATAKANA_RE = re.compile(r"^[\u30a0-\u30ffー・]+$")
+KIND_ORDER = {"date": 0, "number": 1, "term": 2, "organisation": 3, "person": 4, "place": 5}
+BASE_SCORE = {
+    "date": 3.0,
+    "person": 3.0,
+    "term": 2.5,
+    "organisation": 2.5,
+    "place": 2.0,
+    "number": 2.2,
+}
+
+
+@dataclass(frozen=True)
+class _Span:
+    kind: str
+    start: int
+    end: int
+    value: str | int | float | None
+    answer: str
+    role: str | None = None
+    unit: str | None = None
+
+
+def _is_noun(t: Token) -> bool:
+    return (t.pos1 in ("名詞", "接尾辞") and t.pos2 not in ("数詞",) and t.pos1 != "接尾辞") or (
+        t.pos1 == "接尾辞" and t.pos2 == "名詞的"
+    )
+
+
+def _role_after(text: str, end: int) -> str | None:
+    rest = text[end : end + 12]
+    for title in ROLE_TITLES:
+        if rest.startswith(title):
+            return title
+    return None
+
+
+def _people(tokens: tuple[Token, ...], text: str) -> list[_Span]:
+    spans = []
+    names = known_names()
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        is_name = t.pos3 == "人名"
+        katakana_before_title = (
+            (t.unknown or t.pos2 == "普通名詞") and _KATAKANA_RE.match(t.surface) and len(t.surface) >= 3
+            and _role_after(text, t.end) is not None and "・" in t.surface
+        )  # fmt: skip
+        if not (is_name or katakana_before_title):
+            i += 1
+            continue
+        j = i + 1
+        while j < len(tokens):
+            n = tokens[j]
+            if n.pos3 == "人名" and n.start == tokens[j - 1].end:
+                j += 1
+            elif (
+                n.surface == "・"
+                and j + 1 < len(tokens)
+                and (tokens[j + 1].pos3 == "人名" or _KATAKANA_RE.match(tokens[j + 1].surface))
+            ):
+                j += 2
+            else:
+                break
+        start, end = t.start, tokens[j - 1].end
+        surface = text[start:end]
+        entry = names.get(surface)
+        if len(surface) == 1 and entry is None:
+            i = j
+            continue
+        # A given name alone before a place or a common suffix is usually a mis-tag.
+        if (
+            j < len(tokens)
+            and tokens[j].pos1 == "接尾辞"
+            and tokens[j].pos2 == "名詞的"
+            and tokens[j].surface not in ("氏", "さん", "ら")
+        ):
+            i = j
+            continue
+        canonical = entry.canonical if entry is not None else surface
+        spans.append(_Span("person", start, end, None, canonical, role=_role_after(text, end)))
+        i = j
+    return spans
+
+
+def _places_and_orgs(tokens: tuple[Token, ...], text: str) -> list[_Span]:
+    spans: list[_Span] = []
+    names = known_names()
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        entry = names.get(t.surface)
+        if entry is not None and entry.kind == "organisation":
+            spans.append(_Span("organisation", t.start, t.end, None, t.surface))
+            i += 1
+            continue
+        starts_proper = t.pos3 == "地名" or (t.pos2 == "固有名詞" and t.pos3 == "一般")
+        if not starts_proper and not (t.pos1 == "名詞" and t.pos2 == "普通名詞"):
+            i += 1
+            continue
+        # Longest run of adjacent nouns from here that ends in an organisation suffix.
+        j = i
+        org_end = None
+        while j < len(tokens) and j - i < 8:
+            n = tokens[j]
+            if j > i and n.start != tokens[j - 1].end:
+                break
+            if not (
+                (n.pos1 == "名詞" and n.pos2 in ("普通名詞", "固有名詞"))
+                or n.pos1 in ("接尾辞", "接頭辞")
+            ):
+                break
+            run = text[t.start : n.end]
+            if any(run.endswith(s) for s in ORG_SUFFIXES) and j > i:
+                org_end = j
+            j += 1
+        if org_end is not None:
+            run_tokens = tokens[i : org_end + 1]
+            surface = text[t.start : tokens[org_end].end]
+            has_name = any(
+                x.pos2 == "固有名詞" or _KATAKANA_RE.match(x.surface) for x in run_tokens
+            )
+            if (
+                surface not in GENERIC_ORGS
+                and not surface.startswith(("同", "各", "当"))
+                and (has_name or (len(run_tokens) >= 2 and len(surface) >= 3))
+            ):
+                spans.append(_Span("organisation", t.start, tokens[org_end].end, None, surface))
+                i = org_end + 1
+                continue
+        if t.pos3 == "地名":
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+            if (
+                nxt is not None and nxt.start == t.end and nxt.pos1 == "名詞" and len(nxt.surface) == 1
+                and nxt.surface not in PLACE_SUFFIXES and nxt.pos3 != "地名"
+            ):  # fmt: skip
+                i += 1  # 大津 + 波: a place name misread inside a compound word
+                continue
+            j = i + 1
+            while (
+                j < len(tokens)
+                and tokens[j].start == tokens[j - 1].end
+                and (tokens[j].pos3 == "地名" or tokens[j].surface in PLACE_SUFFIXES)
+            ):
+                j += 1
+            end = tokens[j - 1].end
+            surface = text[t.start : end]
+            spans.append(_Span("place", t.start, end, None, surface))
+            i = j
+            continue
+        i += 1
+    for m in _ACRONYM_RE.finditer(text):
+        if m.group(1) in ACRONYM_ORGS:
+            spans.append(_Span("organisation", m.start(1), m.end(1), None, m.group(1)))
+    return spans
+
+
+def _numbers(text: str) -> list[_Span]:
+    spans = []
+    for m in NUMBER_RE.finditer(text):
+        num = m.group("num")
+        if m.start("num") > 0 and re.match(r"[A-Za-z第]", text[m.start("num") - 1]):
+            continue
+        if (
+            not re.search(r"[0-9]", num)
+            and len(num) == 1
+            and m.group("unit") in (None, "本", "点", "度", "人", "回")
+        ):
+            # 一人, 一度, 一回: kanji "one" before a counter is mostly idiomatic.
+            continue
+        try:
+            if m.group("numer"):
+                den, numer = parse_number(num), parse_number(m.group("numer"))
+                if not den:
+                    continue
+                value: int | float = round(numer / den, 6)
+                unit = "分の"
+            else:
+                value = parse_number(num)
+                unit = m.group("unit")
+                if unit == "万人":
+                    value, unit = value * 10_000, "人"
+        except ValueError:
+            continue
+        if _MULTIPLIER_RE.search(num) and not m.group("unit"):
+            continue
+        spans.append(_Span("number", m.start(), m.end(), value, m.group(0), unit=unit))
+    return spans
+
+
+def _terms(text: str) -> list[_Span]:
+    spans = []
+    for m in TERM_RE.finditer(text):
+        group = 1 if m.group(1) is not None else 2
+        inner = m.group(group)
+        if (
+            re.search(r"[。、！？!?]", inner)
+            or _HIRAGANA_END_RE.search(inner)
+            or _ALL_KANA_RE.match(inner)
+        ):
+            continue
+        if re.fullmatch(r"[0-9０-９.,%]+", inner):
+            continue
+        spans.append(_Span("term", m.start(group), m.end(group), None, inner))
+    return spans
+
+
+def _link_abbreviations(spans: list[_Span], text: str) -> list[_Span]:
+    """宇宙航空研究開発機構(JAXA): the abbreviation in brackets names the same organisation."""
+    out = list(spans)
+    for span in list(out):
+        if span.kind != "organisation":
+            continue
+        for j, other in enumerate(out):
+            if (
+                other.kind == "organisation"
+                and other is not span
+                and text[span.end : other.start] in ("(", "（")
+            ):
+                if text[other.end : other.end + 1] in (")", "）"):
+                    out[j] = replace(other, answer=span.answer)
+    return out
+
+
+def _resolve_overlaps(spans: Iterable[_Span]) -> list[_Span]:
+    """Keep the longest span where spans overlap; ties go to the kind earlier in KIND_ORDER."""
+    chosen: list[_Span] = []
+    for span in sorted(spans, key=lambda s: (-(s.end - s.start), KIND_ORDER[s.kind], s.start)):
+        if all(span.end <= c.start or span.start >= c.end for c in chosen):
+            chosen.append(span)
+    return sorted(chosen, key=lambda s: s.start)
+
+
+def _score(span: _Span, sentence: Sentence, text: str) -> float:
+    score = BASE_SCORE[span.kind]
+    if sentence.index == 0:
+        score += 1.5
+    elif sentence.paragraph == 0:
+        score += 0.5
+    after = text[span.end + len(span.role or "") : span.end + len(span.role or "") + 2]
+    if span.kind in ("person", "organisation") and after[:1] in ("は", "が"):
+        score += 1.0
+    if after[:1] in ("は", "が", "を") or after in ("にも", "には", "では"):
+        score += 0.3
+    elif after[:1] == "の":
+        score -= 0.4
+    if span.kind == "date":
+        value = str(span.value)
+        score += 0.8 if len(value) >= 10 else (-0.8 if len(value) == 4 else 0.0)
+        if re.match(r"(?:にも|に|、|から|まで)", after):
+            score += 0.4
+    if span.kind == "number" and span.unit in ("%", "円", "ドル", "ユーロ", "人", "億", "位"):
+        score += 0.3
+    return score
+
+
+def sentence_facts(
+    sentence: Sentence,
+    published: dt.date | None,
+    anchor: dt.date | None = None,
+    names: tuple[str, ...] = (),
+    tokens: tuple[Token, ...] | None = None,
+) -> tuple[list[_Span], dt.date | None]:
+    """Raw fact spans of one sentence (no ranking, no cross-sentence naming)."""
+    text = sentence.text
+    if tokens is None:
+        tokens = tokenize(text, names)
+    spans: list[_Span] = []
+    for d in find_dates(text, published, anchor):
+        spans.append(_Span("date", d.start, d.end, d.value, d.answer))
+        anchor = d.anchor or anchor
+    spans.extend(_numbers(text))
+    spans.extend(_terms(text))
+    spans.extend(_people(tokens, text))
+    spans.extend(_places_and_orgs(tokens, text))
+    return _link_abbreviations(_resolve_overlaps(spans), text), anchor
+
+
+def _canonical_people(facts: list[Fact]) -> list[Fact]:
+    """One person, one name: a short name takes the fullest name of the article it belongs to."""
+    full = {f.answer for f in facts if f.kind == "person"}
+    out = []
+    for f in facts:
+        if f.kind != "person":
+            out.append(f)
+            continue
+        longer = [
+            n for n in full
+            if n != f.answer and len(n) > len(f.answer)
+            and (n.endswith("・" + f.answer) or (n.startswith(f.answer) and len(f.answer) >= 2))
+        ]  # fmt: skip
+        if longer:
+            best = max(longer, key=len)
+            out.append(replace(f, answer=best, key=f"person:{best}"))
+        else:
+            out.append(f)
+    return out
+
+
+def extract_facts(
+    article: Article, names: tuple[str, ...] = (), max_facts: int = DEFAULT_MAX_FACTS
+) -> list[Fact]:
+    """Every fact of an article, in text order, each with its importance ``rank`` (1 = best).
+
+    Facts that share a ``key`` (the same person, the same date) are one fact for cards:
+    the best-placed mention carries the rank; later mentions get the same rank.
+
+    >>> from quizgen.clean import make_sentences  # doctest: +SKIP
+    """
+    published = article.published_date
+    anchor: dt.date | None = None
+    facts: list[Fact] = []
+    for sentence in article.sentences:
+        spans, anchor = sentence_facts(sentence, published, anchor, names)
+        for span in spans:
+            key_value = span.value if span.kind == "date" else span.answer
+            facts.append(
+                Fact(
+                    kind=span.kind,
+                    text=sentence.text[span.start : span.end],
+                    value=span.value,
+                    sentence=sentence,
+                    start=span.start,
+                    end=span.end,
+                    answer=span.answer,
+                    key=f"{span.kind}:{key_value}",
+                    score=_score(span, sentence, sentence.text),
+                    role=span.role,
+                    unit=span.unit,
+                )
+            )
+    facts = _canonical_people(facts)
+    return rank_facts(facts)
+
+
+def rank_facts(facts: list[Fact]) -> list[Fact]:
+    """Give each fact key a rank by its best score (mentions add a little), ties by position."""
+    mentions = Counter(f.key for f in facts)
+    best: dict[str, float] = {}
+    first: dict[str, int] = {}
+    for position, f in enumerate(facts):
+        score = f.score + min(mentions[f.key] - 1, 3) * 0.3
+        if f.key not in best or score > best[f.key]:
+            best[f.key] = score
+        first.setdefault(f.key, position)
+    order = sorted(best, key=lambda k: (-best[k], first[k]))
+    rank = {k: i + 1 for i, k in enumerate(order)}
+    return [replace(f, rank=rank[f.key], score=round(f.score, 3)) for f in facts]
+
+
+def card_facts(facts: list[Fact], max_facts: int = DEFAULT_MAX_FACTS) -> list[Fact]:
+    """The facts that become cards: the best mention of each of the top ``max_facts`` keys."""
+    chosen: dict[str, Fact] = {}
+    for f in sorted(facts, key=lambda f: (f.rank, -f.score, f.sentence.index, f.start)):
+        if f.rank <= max_facts and f.key not in chosen:
+            chosen[f.key] = f
+    return sorted(chosen.values(), key=lambda f: f.rank)

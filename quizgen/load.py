@@ -1,0 +1,218 @@
+"""Stage 1: read an article's bytes (file or URL), detect its encoding, split off front matter.
+
+Text articles may be UTF-8 (with or without BOM), Shift_JIS/CP932, EUC-JP or ISO-2022-JP;
+HTML pages may declare their charset. Detection is a strict cascade restricted to those
+encodings: general-purpose detectors misread short Japanese texts.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import yaml
+
+from quizgen.dates import parse_published
+from quizgen.errors import InputError
+from quizgen.model import ArticleEntry, Metadata, RawArticle
+
+log = logging.getLogger(__name__)
+
+MAX_ARTICLE_BYTES = 10 * 1024 * 1024
+ENCODINGS = ("utf-8", "iso2022_jp", "euc_jp", "cp932")
+_BINARY_MAGIC = {
+    b"\x89PNG": "a PNG image",
+    b"PK\x03\x04": "a zip archive",
+    b"%PDF": "a PDF file",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"\x7fELF": "a program",
+}
+_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
+_HTML_START_RE = re.compile(
+    r"\A\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|article)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+_FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*(?:\n|\Z)", re.DOTALL)
+_JAPANESE_RE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB"
+
+
+def check_size(size: int, label: str) -> None:
+    if size > MAX_ARTICLE_BYTES:
+        raise InputError(
+            label,
+            f"article is {_mb(size)}, larger than the {_mb(MAX_ARTICLE_BYTES)} limit",
+            "split it into several articles",
+        )
+
+
+def read_bytes(path: Path, label: str) -> bytes:
+    """The bytes of an article file, with one-line errors for the usual mistakes."""
+    try:
+        if path.is_dir():
+            raise InputError(label, "is a directory, not an article", "give the article's file")
+        check_size(path.stat().st_size, label)
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(
+            label, "no such file", "check the path (relative to the reading list)"
+        ) from None
+    except PermissionError:
+        raise InputError(label, "permission denied", "make the file readable") from None
+    except IsADirectoryError:
+        raise InputError(
+            label, "is a directory, not an article", "give the article's file"
+        ) from None
+    except OSError as exc:
+        raise InputError(label, f"cannot be read ({exc.strerror})", "check the file") from None
+
+
+def decode(data: bytes, label: str, declared: str | None = None) -> tuple[str, str]:
+    """Decode article bytes; returns ``(text, encoding)``.
+
+    >>> decode("今日は".encode("euc_jp"), "x.txt")
+    ('今日は', 'euc_jp')
+    """
+    for magic, what in _BINARY_MAGIC.items():
+        if data.startswith(magic):
+            raise InputError(label, f"is {what}, not an article", "give a text or HTML file")
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError:
+            pass
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data[:8192]:
+        raise InputError(label, "is a binary file, not an article", "give a text or HTML file")
+    candidates = list(ENCODINGS)
+    if declared:
+        try:
+            import codecs
+
+            name = codecs.lookup(declared).name
+            candidates.insert(0, name)
+        except LookupError:
+            log.warning("%s: unknown declared charset %r ignored", label, declared)
+    if b"\x1b" not in data:
+        candidates = [c for c in candidates if c not in ("iso2022_jp", "iso2022_jp_2")]
+    for encoding in candidates:
+        try:
+            text = data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        # cp932 decodes almost anything into half-width kana; trust it only if the
+        # result reads as Japanese.
+        if (
+            encoding == "cp932"
+            and text
+            and not _JAPANESE_RE.search(text)
+            and re.search(r"[\uff61-\uff9f]{4}", text)
+        ):
+            continue
+        return text, encoding
+    raise InputError(
+        label,
+        "cannot be decoded as UTF-8, Shift_JIS, EUC-JP or ISO-2022-JP",
+        "save the article as UTF-8",
+    )
+
+
+def looks_like_html(text: str, path: Path | None) -> bool:
+    if path is not None and path.suffix.lower() in (".html", ".htm", ".xhtml"):
+        return True
+    return bool(_HTML_START_RE.match(text[:4096]))
+
+
+def split_front_matter(text: str, label: str) -> tuple[Metadata, str]:
+    """Split a ``---`` YAML block off the start of a text article.
+
+    >>> meta, body = split_front_matter("---\\ntitle: 見出し\\n---\\n本文。", "a.txt")
+    >>> meta.title, body
+    ('見出し', '本文。')
+    """
+    stripped = text.lstrip("\ufeff")
+    m = _FRONT_MATTER_RE.match(stripped)
+    if not m:
+        return Metadata(), text
+    from quizgen.readinglist import safe_load_yaml
+
+    try:
+        data = safe_load_yaml(m.group(1))
+    except yaml.YAMLError:
+        raise InputError(
+            label, "broken YAML in the front matter", "fix the block between the --- lines"
+        ) from None
+    if not isinstance(data, dict):
+        raise InputError(
+            label,
+            "front matter is not a mapping",
+            "write title:, published: … between the --- lines",
+        )
+    published = None
+    if data.get("published") is not None:
+        try:
+            published = parse_published(data["published"])
+        except ValueError:
+            raise InputError(
+                label,
+                f"front matter: 'published' is not a date ({data['published']!r})",
+                "write 2023-03-29",
+            ) from None
+    tags = data.get("tags") or ()
+    if isinstance(tags, str):
+        tags = (tags,)
+    if not isinstance(tags, list | tuple):
+        raise InputError(label, "front matter: 'tags' must be a list", "write tags: [a, b]")
+    title = data.get("title")
+    url = data.get("url")
+    meta = Metadata(
+        title=str(title) if title is not None else None,
+        published=published,
+        url=str(url) if url is not None else None,
+        tags=tuple(str(t) for t in tags),
+    )
+    return meta, stripped[m.end() :]
+
+
+def read_article(entry: ArticleEntry, fetcher: object | None = None) -> RawArticle:
+    """Read one article (file or URL) into a ``RawArticle``.
+
+    ``fetcher`` is a ``fetch.Fetcher`` for URLs (a default one is made when None).
+    """
+    declared = None
+    fetched_html = True
+    if entry.path is not None:
+        data = read_bytes(entry.path, entry.label)
+    else:
+        from quizgen.fetch import Fetcher
+
+        fetched = (fetcher if isinstance(fetcher, Fetcher) else Fetcher()).fetch(
+            entry.url or entry.label
+        )
+        data, declared, fetched_html = fetched.body, fetched.charset, fetched.is_html
+    if not data.strip():
+        raise InputError(entry.label, "is empty", "put the article's text in it")
+    if entry.path is not None:
+        head = _CHARSET_RE.search(data[:4096])
+        if head and entry.path.suffix.lower() in (".html", ".htm", ".xhtml"):
+            declared = head.group(1).decode("ascii", "replace")
+    elif declared is None:
+        head = _CHARSET_RE.search(data[:4096])
+        declared = head.group(1).decode("ascii", "replace") if head else None
+    text, encoding = decode(data, entry.label, declared)
+    if not text.strip():
+        raise InputError(entry.label, "holds only white space", "put the article's text in it")
+    is_html = fetched_html if entry.path is None else looks_like_html(text, entry.path)
+    if is_html:
+        return RawArticle(entry, text, encoding, is_html=True)
+    meta, body = split_front_matter(text, entry.label)
+    return RawArticle(entry, body, encoding, is_html=False, metadata=meta)

@@ -1,0 +1,494 @@
+"""Question prompts in natural Japanese, built from a fact's sentence with UniDic's conjugation data.
+
+The main form is a cleft question: the clause that holds the fact, without the fact, its
+predicate in plain form, then のは + interrogative + か。
+
+    今年3月10日にも、中国は…国交正常化を仲介する… → 中国が…国交正常化を仲介したのはいつか。
+
+Where the fact is bound by と or の (サウジアラビアとイラン), the interrogative stands in
+its place instead (中国がどことイランの国交正常化を仲介したか。). Where neither is safe,
+the prompt is the sentence with a blank and a question about the blank.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from quizgen.model import Fact
+from quizgen.tokenize import Token, tokenize
+
+CLEFT_PARTICLES = (
+    "にも",
+    "には",
+    "では",
+    "でも",
+    "から",
+    "まで",
+    "は",
+    "が",
+    "を",
+    "に",
+    "で",
+    "も",
+)
+SPEECH_VERBS = (
+    "語る",
+    "述べる",
+    "言う",
+    "話す",
+    "強調",
+    "明らか",
+    "表明",
+    "発表",
+    "説明",
+    "指摘",
+    "主張",
+    "批判",
+    "示す",
+)
+MONEY_UNITS = ("円", "ドル", "ユーロ", "元", "ウォン", "ポンド", "ルピー", "ルーブル")
+KIND_LABEL = {
+    "date": "日付",
+    "person": "人名",
+    "place": "地名",
+    "organisation": "組織名",
+    "number": "数",
+    "term": "語",
+}
+_GODAN_PAST = {
+    "カ": "いた",
+    "ガ": "いだ",
+    "サ": "した",
+    "タ": "った",
+    "ラ": "った",
+    "ワ": "った",
+    "ナ": "んだ",
+    "バ": "んだ",
+    "マ": "んだ",
+}
+MAX_QUESTION_CHARS = 90
+COMPOUND_PARTICLE_VERBS = (
+    "対する",
+    "関する",
+    "つく",
+    "よる",
+    "する",
+    "とる",
+    "めぐる",
+    "おく",
+    "わたる",
+    "伴う",
+    "向ける",
+    "基づく",
+    "比べる",
+    "加える",
+    "通じる",
+)
+
+
+def interrogative(fact: Fact) -> str:
+    """The question word for a fact: いつ, 誰, どこ, 何, or one built from the number's unit."""
+    if fact.kind == "date":
+        return "いつ"
+    if fact.kind == "person":
+        return "誰"
+    if fact.kind in ("place", "organisation"):
+        return "どこ"
+    if fact.kind == "number":
+        unit = fact.unit or ""
+        if unit in MONEY_UNITS:
+            return "いくら"
+        if unit == "分の":
+            return "どれだけ"
+        if unit in ("%", "パーセント"):
+            return "何%"
+        if unit:
+            return "何" + unit
+        return "いくつ"
+    return "何"
+
+
+@dataclass(frozen=True)
+class Question:
+    prompt: str
+    style: str  # cleft | in-situ | blank
+
+
+def _past_form(token: Token) -> str | None:
+    """The plain past of a verb or auxiliary token (収め → 収めた, 語る → 語った)."""
+    base = token.base or token.surface
+    ctype = token.ctype
+    if token.pos1 == "助動詞":
+        if base == "ない":
+            return "なかった"
+        if base in ("れる", "られる", "せる", "させる"):
+            return base[:-1] + "た"
+        if base == "ます":
+            return "ました"
+        if base == "たい":
+            return "たかった"
+        if base in ("た", "だ"):
+            return token.surface if token.cform.startswith("終止形") else base
+        return None
+    if token.pos1 not in ("動詞", "形容詞"):
+        return None
+    if base in ("おる", "居る") and token.pos2 == "非自立可能":
+        return "いた"  # …ており → …ていた (the written おる of news style)
+    if token.pos1 == "形容詞":
+        return base[:-1] + "かった" if base.endswith("い") else None
+    if ctype.startswith("サ行変格"):
+        return base[:-2] + "した" if base.endswith("する") else "した"
+    if ctype.startswith("カ行変格"):
+        return base[:-2] + "来た" if base.endswith("来る") else "きた"
+    if ctype.startswith(("下一段", "上一段")):
+        return base[:-1] + "た"
+    if ctype.startswith("五段"):
+        if base in ("行く", "いく") or base.endswith("行く"):
+            return base[:-1] + "った"
+        row = ctype.split("-")[1][:1] if "-" in ctype else ""
+        ending = _GODAN_PAST.get(row)
+        return base[:-1] + ending if ending else None
+    return None
+
+
+def _plain_form(token: Token) -> str | None:
+    """Dictionary form of the last predicate token, for an event not in the past."""
+    if token.cform.startswith(("終止形", "連体形")):
+        return token.surface
+    if token.pos1 in ("動詞", "形容詞", "助動詞") and token.base:
+        return token.base
+    return None
+
+
+def _compound_particle(tokens: tuple[Token, ...], i: int) -> bool:
+    """に対して, に関して, について, として …: a verb that works as a particle, not a predicate."""
+    t = tokens[i]
+    if t.pos1 != "動詞" or i == 0 or tokens[i - 1].surface not in ("に", "と", "を"):
+        return False
+    nxt = tokens[i + 1].surface if i + 1 < len(tokens) else ""
+    return t.base in COMPOUND_PARTICLE_VERBS and (
+        nxt in ("て", "で", "た") or t.cform.startswith("連体形") or t.cform.startswith("連用形")
+    )
+
+
+def _predicate(tokens: tuple[Token, ...], begin: int) -> tuple[int, int] | None:
+    """Token range [first, last] of the first predicate at or after ``begin``."""
+    i = begin
+    while i < len(tokens):
+        t = tokens[i]
+        if t.surface in ("。", "！", "？"):
+            return None
+        if t.surface in ("「", "『", "(", "（"):
+            # A quotation or an aside is part of the clause, never its predicate.
+            close = {"「": "」", "『": "』", "(": ")", "（": "）"}[t.surface]
+            j = i + 1
+            while j < len(tokens) and tokens[j].surface != close:
+                j += 1
+            i = j + 1
+            continue
+        if _compound_particle(tokens, i):
+            i += 1
+            continue
+        if (
+            t.pos1 in ("動詞", "形容詞")
+            and t.cform.startswith("連体形")
+            and i + 1 < len(tokens)
+            and tokens[i + 1].pos1 == "名詞"
+        ):
+            return (
+                None  # a relative clause (提供するライフライン): the fact's predicate is elsewhere
+            )
+        if t.surface == "、":
+            return None  # a second clause: the question would need more than this one
+        if t.pos1 in ("動詞", "形容詞") and not (
+            t.pos1 == "動詞"
+            and t.pos2 == "非自立可能"
+            and i > begin
+            and tokens[i - 1].pos1 == "助詞"
+            and tokens[i - 1].surface == "て"
+        ):
+            if t.surface == "いう" and i > 0 and tokens[i - 1].surface == "と":
+                i += 1
+                continue
+            break
+        i += 1
+    else:
+        return None
+    first = i
+    last = i
+    j = i + 1
+    while j < len(tokens):
+        t = tokens[j]
+        if (
+            t.pos1 == "助動詞"
+            or (t.pos1 == "動詞" and t.pos2 == "非自立可能")
+            or (t.pos1 == "接尾辞" and t.pos2 == "動詞的")
+        ):
+            last = j
+            j += 1
+        elif (
+            t.surface in ("て", "で")
+            and t.pos1 == "助詞"
+            and j + 1 < len(tokens)
+            and tokens[j + 1].pos1 in ("動詞",)
+            and tokens[j + 1].pos2 == "非自立可能"
+        ):
+            last = j + 1
+            j += 2
+        else:
+            break
+    # …すると(まで)語った: a quoted predicate extends to the verb of speaking.
+    k = last + 1
+    if k < len(tokens) and tokens[k].surface == "と" and tokens[k].pos1 == "助詞":
+        m = k + 1
+        while m < len(tokens) and tokens[m].surface in ("まで", "も", "は"):
+            m += 1
+        n = m
+        while n < len(tokens) and tokens[n].pos1 == "名詞" and tokens[n].pos2 == "普通名詞":
+            n += 1
+        if n < len(tokens) and (
+            tokens[m].base.startswith(SPEECH_VERBS) or tokens[n - 1].base.startswith(SPEECH_VERBS)
+            if n > m
+            else tokens[m].base.startswith(SPEECH_VERBS)
+        ):
+            sub = _predicate(tokens, m)
+            if sub is not None and sub[0] <= n:
+                return first, sub[1]
+    return first, last
+
+
+def _segments(tokens: tuple[Token, ...], end: int) -> list[tuple[int, int]]:
+    """Comma-separated token ranges [a, b) before token ``end``."""
+    segments, start = [], 0
+    for i in range(end):
+        if tokens[i].surface == "、":
+            segments.append((start, i + 1))
+            start = i + 1
+    segments.append((start, end))
+    return segments
+
+
+def _keeps(tokens: tuple[Token, ...], a: int, b: int) -> bool:
+    """A leading phrase worth keeping: it ends with a case particle (…記者会見で、)."""
+    last = b - 1
+    if last >= a and tokens[last].surface == "、":
+        last -= 1
+    if last < a:
+        return False
+    t = tokens[last]
+    return (
+        t.pos1 == "助詞"
+        and t.surface in ("で", "では", "には")
+        and last > a
+        and tokens[last - 1].pos1 in ("名詞", "接尾辞")
+    )
+
+
+def _chains(tokens: tuple[Token, ...], a: int, b: int) -> bool:
+    """A dropped clause that chains to the next one with the same subject (…を収め、)."""
+    last = b - 1
+    if last >= a and tokens[last].surface == "、":
+        last -= 1
+    if last < a:
+        return False
+    t = tokens[last]
+    if "".join(x.surface for x in tokens[max(a, last - 3) : last + 1]).endswith(
+        ("かかわらず", "ながら", "ものの")
+    ):
+        return False
+    return (t.pos1 in ("動詞", "助動詞") and t.cform.startswith("連用形")) or (
+        t.surface in ("て", "で") and t.pos1 == "助詞"
+    )
+
+
+def _topic(tokens: tuple[Token, ...], a: int, b: int) -> str | None:
+    """The noun before the first は of tokens[a:b] (中国は → 中国)."""
+    for i in range(a, b):
+        t = tokens[i]
+        if t.surface == "は" and t.pos1 == "助詞" and i > a:
+            j = i
+            while j > a and tokens[j - 1].pos1 in ("名詞", "接尾辞", "接頭辞"):
+                j -= 1
+            if j < i:
+                return "".join(x.surface for x in tokens[j:i])
+            return None
+    return None
+
+
+def _to_ga(parts: list[Token]) -> str:
+    """Text of tokens with the first topic は (after a noun) made が, as a の-clause needs."""
+    out, done = [], False
+    for i, t in enumerate(parts):
+        if (
+            not done
+            and t.surface == "は"
+            and t.pos1 == "助詞"
+            and i > 0
+            and parts[i - 1].pos1 in ("名詞", "接尾辞")
+        ):
+            out.append("が")
+            done = True
+        else:
+            out.append(t.surface)
+    return "".join(out)
+
+
+def _is_past(fact: Fact, published: dt.date | None) -> bool:
+    """Whether the event is past: the fact's date (or a date of its sentence) is, or the sentence ends in た."""
+    if published is not None:
+        if fact.kind == "date" and isinstance(fact.value, str):
+            return fact.value[:10] <= published.isoformat()
+        from quizgen.dates import find_dates
+
+        dates = find_dates(fact.sentence.text, published)
+        if dates and all(d.value[:10] <= published.isoformat() for d in dates):
+            return True
+    return bool(re.search(r"(?:た|だ|ました|でした)[。」]*$", fact.sentence.text))
+
+
+def blank_question(fact: Fact) -> str:
+    """Fallback: the sentence with a blank and a question about it."""
+    text = fact.sentence.text
+    blanked = text[: fact.start] + "（　　）" + text[fact.end :]
+    return f"{blanked}\n（　　）に入る{KIND_LABEL[fact.kind]}は何か。"
+
+
+def make_question(
+    fact: Fact, published: dt.date | None = None, names: tuple[str, ...] = ()
+) -> Question:
+    """A question whose answer is ``fact.answer``.
+
+    >>> # 中国がサウジアラビアとイランの国交正常化を仲介したのはいつか。 (see tests)
+    """
+    prompt = _build(fact, published, names)
+    if prompt is not None and _valid(prompt[0], fact):
+        return Question(*prompt)
+    return Question(blank_question(fact), "blank")
+
+
+def _valid(prompt: str, fact: Fact) -> bool:
+    if fact.text in prompt or fact.answer in prompt:
+        return False
+    if len(prompt) < 8 or len(prompt) > MAX_QUESTION_CHARS:
+        return False
+    return prompt.endswith("か。")
+
+
+def _build(fact: Fact, published: dt.date | None, names: tuple[str, ...]) -> tuple[str, str] | None:
+    text = fact.sentence.text
+    tokens = tokenize(text, names)
+    first = next((i for i, t in enumerate(tokens) if t.end > fact.start), None)
+    if first is None:
+        return None
+    last = first
+    while last + 1 < len(tokens) and tokens[last + 1].start < fact.end:
+        last += 1
+    # Quote marks and a role title go with the fact (「…」, ゼレンスキー大統領).
+    if (
+        first > 0
+        and tokens[first - 1].surface in ("「", "『")
+        and last + 1 < len(tokens)
+        and tokens[last + 1].surface in ("」", "』")
+    ):
+        first -= 1
+        last += 1
+    if fact.role:
+        covered = tokens[last].end
+        while last + 1 < len(tokens) and covered < fact.end + len(fact.role):
+            last += 1
+            covered = tokens[last].end
+    after = last + 1
+    particle = ""
+    p = after
+    while p < len(tokens) and tokens[p].pos1 == "助詞" and len(particle) < 3:
+        particle += tokens[p].surface
+        p += 1
+    if p < len(tokens) and tokens[p].surface == "、":
+        p += 1
+    # A fact modified by a relative clause or a genitive (孤立を深めるロシア, ウクライナの大統領)
+    # cannot be cut out of its phrase.
+    if first > 0 and (
+        (
+            tokens[first - 1].pos1 in ("動詞", "形容詞", "助動詞")
+            and tokens[first - 1].cform.startswith("連体形")
+        )
+        or tokens[first - 1].surface == "の"
+    ):
+        return None
+    pred = _predicate(tokens, p)
+    if pred is None:
+        return None
+    pred_first, pred_last = pred
+    past = _is_past(fact, published)
+    final = tokens[pred_last]
+    if (
+        any(
+            t.base in ("た", "だ") and t.pos1 == "助動詞"
+            for t in tokens[pred_first : pred_last + 1]
+        )
+        and final.pos1 == "助動詞"
+        and final.base in ("た", "だ")
+    ):
+        ending = final.surface
+    else:
+        ending = (_past_form(final) if past else _plain_form(final)) or ""
+        if not ending:
+            return None
+    # Drop まで/も between a quoted clause and its verb of speaking.
+    pred_tokens = [
+        t
+        for t in tokens[pred_first:pred_last]
+        if not (t.pos1 == "助詞" and t.surface in ("まで", "も"))
+    ]
+    predicate = "".join(t.surface for t in pred_tokens) + ending
+
+    # The clause before the fact: keep leading phrases that end in a case particle
+    # (…記者会見で、), drop subordinate clauses (…にもかかわらず、), and carry the topic of
+    # a clause chained to this one with the same subject (中国は…を収め、「…」を提唱し).
+    segments = _segments(tokens, first)
+    kept: list[Token] = []
+    carried = None
+    own = segments[-1]
+    for index, (a, b) in enumerate(reversed(segments[:-1])):
+        if _keeps(tokens, a, b):
+            kept = list(tokens[a:b]) + kept
+        elif index == 0 and _chains(tokens, a, b):
+            carried = _topic(tokens, a, b)
+    before = list(tokens[own[0] : first])
+    middle_tokens = [t for t in tokens[p:pred_first]]
+    if middle_tokens and middle_tokens[0].surface == "、":
+        middle_tokens = middle_tokens[1:]
+    wh = interrogative(fact)
+    strip_particle = particle.rstrip("、")
+    cleft = fact.kind != "number" and (strip_particle in CLEFT_PARTICLES or strip_particle == "")
+    if strip_particle.startswith(("と", "の")) and strip_particle not in ("とも",):
+        cleft = False
+    allowed = (*CLEFT_PARTICLES, "と", "の")
+    if strip_particle not in allowed:
+        return None
+    lead = "".join(t.surface for t in kept)
+    if cleft:
+        body = _to_ga(before + middle_tokens)
+        if carried and carried not in body and carried not in lead:
+            body = f"{carried}が" + body
+        prompt = f"{lead}{body}{predicate}のは{wh}か。"
+        return _tidy(prompt), "cleft"
+    particle_text = strip_particle
+    if particle_text in ("は", "も") and wh in ("誰", "どこ", "何"):
+        particle_text = "が"
+    if wh == "いつ" and particle_text in ("に", "にも"):
+        particle_text = ""
+    head = "".join(t.surface for t in before)
+    if carried and carried not in head and carried not in lead:
+        head = f"{carried}は" + head
+    middle = "".join(t.surface for t in middle_tokens)
+    prompt = f"{lead}{head}{wh}{particle_text}{middle}{predicate}か。"
+    return _tidy(prompt), "in-situ"
+
+
+def _tidy(prompt: str) -> str:
+    prompt = re.sub(r"、+", "、", prompt)
+    prompt = re.sub(r"^、", "", prompt)
+    return prompt.replace("、のは", "のは").replace("、か。", "か。")

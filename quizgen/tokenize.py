@@ -1,0 +1,234 @@
+"""Tokens: fugashi + unidic-lite, one tagger per process, copied into plain records at once.
+
+fugashi nodes go stale after the next call to the tagger (their features change), so
+``tokenize`` copies what later stages read into frozen ``Token`` records immediately.
+
+unidic-lite (UniDic 2.1.2) does not know many current names (習近平 → 習近 + 平, 「習は」
+read as the verb 習う). quizgen ships ``data/names.csv`` and compiles it, together with a
+reading list's own ``names``, into a MeCab user dictionary cached on disk.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from quizgen.errors import QuizgenError
+
+log = logging.getLogger(__name__)
+
+# Left/right context ids of unidic-lite 1.0.8 (left-id.def) for the kinds in names.csv.
+_CONTEXT_IDS = {
+    "person": (4788, "人名", "一般", 3000),
+    "surname": (4790, "人名", "姓", 5000),
+    "given": (4789, "人名", "名", 5000),
+    "place": (4792, "地名", "一般", 3000),
+    "country": (4793, "地名", "国", 3000),
+    "organisation": (4786, "一般", "*", 3000),
+}
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word of a sentence; ``start``/``end`` are offsets in the sentence text."""
+
+    surface: str
+    start: int
+    end: int
+    pos1: str
+    pos2: str
+    pos3: str
+    pos4: str
+    ctype: str
+    cform: str
+    lemma: str
+    base: str  # orthBase: the dictionary form as written
+    kana: str  # reading in katakana ("" when unknown)
+    unknown: bool
+
+    @property
+    def is_proper(self) -> bool:
+        return self.pos2 == "固有名詞"
+
+
+@dataclass(frozen=True)
+class NameEntry:
+    surface: str
+    reading: str
+    kind: str
+    canonical: str
+
+
+def _parse_names(text: str) -> list[NameEntry]:
+    entries = []
+    for row in csv.reader(
+        line for line in io.StringIO(text) if line.strip() and not line.startswith("#")
+    ):
+        if len(row) < 3:
+            continue
+        surface, reading, kind = (c.strip() for c in row[:3])
+        canonical = row[3].strip() if len(row) > 3 and row[3].strip() else surface
+        if kind in _CONTEXT_IDS and surface:
+            entries.append(NameEntry(surface, reading or surface, kind, canonical))
+    return entries
+
+
+@lru_cache(maxsize=1)
+def builtin_names() -> tuple[NameEntry, ...]:
+    """The names shipped with quizgen (``quizgen/data/names.csv``)."""
+    text = resources.files("quizgen.data").joinpath("names.csv").read_text("utf-8")
+    return tuple(_parse_names(text))
+
+
+def user_names(names: tuple[str, ...]) -> list[NameEntry]:
+    """A reading list's ``names``: ``習近平`` or ``習近平:シュウキンペイ`` (a person each)."""
+    out = []
+    for name in names:
+        surface, _, reading = name.partition(":")
+        surface = surface.strip()
+        if surface:
+            out.append(NameEntry(surface, reading.strip() or surface, "person", surface))
+    return out
+
+
+def _mecab_row(entry: NameEntry) -> str:
+    cid, pos3, pos4, cost = _CONTEXT_IDS[entry.kind]
+    k = entry.reading
+    s = entry.surface
+    fields = [s, str(cid), str(cid), str(cost), "名詞", "固有名詞", pos3, pos4, "*", "*",
+              k, entry.canonical, s, k, s, k, "固", "*", "*", "*", "*", k, k, k, k, "*", "*", "*", "*", "*"]  # fmt: skip
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(fields)
+    return buffer.getvalue()
+
+
+def _dicdir() -> Path:
+    import unidic_lite
+
+    return Path(unidic_lite.DICDIR)
+
+
+def _dict_cache() -> Path:
+    from quizgen.fetch import cache_dir
+
+    return cache_dir() / "dict"
+
+
+def compile_user_dictionary(entries: list[NameEntry]) -> Path:
+    """Compile names into a MeCab user dictionary (cached by content) and return its path."""
+    rows = "".join(_mecab_row(e) for e in sorted(set(entries), key=lambda e: e.surface))
+    digest = hashlib.sha256(rows.encode("utf-8")).hexdigest()[:16]
+    target = _dict_cache() / f"names-{digest}.dic"
+    if target.exists():
+        return target
+    work = Path(tempfile.mkdtemp(prefix="quizgen-dict-"))
+    try:
+        (work / "names.csv").write_text(rows, "utf-8")
+        dicdir = _dicdir()
+        # fugashi's dictionary compiler prints progress on stdout from C and may exit the
+        # process on error: run it in a child process.
+        args = f"fugashi-build-dict -f utf8 -t utf8 -d {dicdir} -u {work / 'user.dic'} {work / 'names.csv'}"
+        code = "import sys; from fugashi import build_dictionary; build_dictionary(sys.argv[1])"
+        done = subprocess.run(
+            [sys.executable, "-c", code, args],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if done.returncode != 0 or not (work / "user.dic").exists():
+            raise QuizgenError(
+                "names", f"the user dictionary could not be compiled: {done.stderr.strip()[-200:]}",
+                "check the names in the reading list's options",
+            )  # fmt: skip
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        os.close(fd)
+        shutil.copyfile(work / "user.dic", tmp)
+        os.replace(tmp, target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return target
+
+
+_TAGGERS: dict[tuple[str, ...], Any] = {}
+
+
+def get_tagger(extra_names: tuple[str, ...] = ()) -> Any:
+    """The process's tagger (one per set of extra names), with quizgen's user dictionary."""
+    tagger = _TAGGERS.get(extra_names)
+    if tagger is None:
+        import fugashi
+
+        entries = list(builtin_names()) + user_names(extra_names)
+        user_dic = compile_user_dictionary(entries)
+        dicdir = _dicdir()
+        tagger = fugashi.Tagger(f'-d "{dicdir}" -r "{dicdir / "mecabrc"}" -u "{user_dic}"')
+        _TAGGERS[extra_names] = tagger
+    return tagger
+
+
+def _feature(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def tokenize(text: str, extra_names: tuple[str, ...] = ()) -> tuple[Token, ...]:
+    """Tokenise one sentence into ``Token`` records with offsets into ``text``.
+
+    Results are memoised: the fact and card stages read the same sentence's tokens.
+
+    >>> [t.surface for t in tokenize("習はプーチンと会談した。")]
+    ['習', 'は', 'プーチン', 'と', '会談', 'し', 'た', '。']
+    """
+    return _tokenize(text, extra_names)
+
+
+@lru_cache(maxsize=4096)
+def _tokenize(text: str, extra_names: tuple[str, ...]) -> tuple[Token, ...]:
+    tagger = get_tagger(extra_names)
+    tokens = []
+    pos = 0
+    for node in tagger(text):
+        surface = node.surface
+        start = text.find(surface, pos) if surface else pos
+        if start < 0:
+            start = pos
+        end = start + len(surface)
+        pos = end
+        f = node.feature
+        tokens.append(
+            Token(
+                surface=surface,
+                start=start,
+                end=end,
+                pos1=_feature(f.pos1),
+                pos2=_feature(f.pos2),
+                pos3=_feature(f.pos3),
+                pos4=_feature(f.pos4),
+                ctype=_feature(f.cType),
+                cform=_feature(f.cForm),
+                lemma=_feature(getattr(f, "lemma", None)),
+                base=_feature(getattr(f, "orthBase", None)) or surface,
+                kana=_feature(getattr(f, "kana", None)),
+                unknown=bool(node.is_unk),
+            )
+        )
+    return tuple(tokens)
+
+
+@lru_cache(maxsize=1)
+def known_names() -> dict[str, NameEntry]:
+    """Shipped names by surface (for kinds UniDic cannot say, such as organisations)."""
+    return {e.surface: e for e in builtin_names()}
