@@ -102,21 +102,19 @@ def decode(data: bytes, label: str, declared: str | None = None) -> tuple[str, s
             candidates.insert(0, name)
         except LookupError:
             log.warning("%s: unknown declared charset %r ignored", label, declared)
-    if b"\x1b" not in data:
+    if b"\x1b$" in data or b"\x1b(" in data:
+        # ISO-2022-JP is 7-bit: it decodes as UTF-8 too, escapes and all. Try it first.
+        candidates = ["iso2022_jp", *[c for c in candidates if c != "iso2022_jp"]]
+    else:
         candidates = [c for c in candidates if c not in ("iso2022_jp", "iso2022_jp_2")]
     for encoding in candidates:
         try:
             text = data.decode(encoding)
         except (UnicodeDecodeError, LookupError):
             continue
-        # cp932 decodes almost anything into half-width kana; trust it only if the
-        # result reads as Japanese.
-        if (
-            encoding == "cp932"
-            and text
-            and not _JAPANESE_RE.search(text)
-            and re.search(r"[\uff61-\uff9f]{4}", text)
-        ):
+        # Legacy codecs decode almost any bytes into something (cp932: half-width kana,
+        # C1 controls, private-use characters); trust them only if the result reads as text.
+        if encoding != "utf-8" and _suspicious_share(text) > 0.05:
             continue
         return text, encoding
     raise InputError(
@@ -124,6 +122,15 @@ def decode(data: bytes, label: str, declared: str | None = None) -> tuple[str, s
         "cannot be decoded as UTF-8, Shift_JIS, EUC-JP or ISO-2022-JP",
         "save the article as UTF-8",
     )
+
+
+_SUSPICIOUS_RE = re.compile(r"[\x80-\x9f\ue000-\uf8ff\uff61-\uff9f]")
+
+
+def _suspicious_share(text: str) -> float:
+    sample = text[:20000]
+    visible = sum(1 for c in sample if not c.isspace()) or 1
+    return len(_SUSPICIOUS_RE.findall(sample)) / visible
 
 
 def looks_like_html(text: str, path: Path | None) -> bool:

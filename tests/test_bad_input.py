@@ -1,0 +1,311 @@
+"""Bad input gets a one-line error naming the file and the fix, a non-zero exit, no traceback,
+and no half-written output; one bad article does not lose the others."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import DECKS, import_into_anki
+from servers import Handler, LocalServer
+
+from quizgen import pipeline
+from quizgen.cli import main
+from quizgen.errors import FetchError
+from quizgen.fetch import Fetcher
+from quizgen.load import MAX_ARTICLE_BYTES
+
+GOOD = (DECKS / "articles" / "boj-rate.txt").read_text("utf-8")
+runner = CliRunner()
+
+
+def build(*args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(main, ["build", *args])
+
+
+def _one(tmp_path: Path, name: str, data: bytes | str) -> Path:
+    path = tmp_path / name
+    if isinstance(data, str):
+        path.write_text(data, "utf-8")
+    else:
+        path.write_bytes(data)
+    return path
+
+
+def _zip_bytes(tmp_path: Path) -> bytes:
+    with zipfile.ZipFile(tmp_path / "z.zip", "w") as z:
+        z.writestr("a.txt", "x")
+    return (tmp_path / "z.zip").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("empty.txt", b"", "is empty — put the article's text in it"),
+        ("blank.txt", b"  \n\t\n\xe3\x80\x80\n", "holds only white space"),
+        ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "is a PNG image, not an article"),
+        (
+            "bytes.txt",
+            b"\x80\x81\x82\xff\xfe\xfd" * 20,
+            "cannot be decoded as UTF-8, Shift_JIS, EUC-JP or ISO-2022-JP",
+        ),
+        ("nul.txt", b"abc\x00def\x00" * 10, "is a binary file, not an article"),
+        ("english.txt", "This is an English text. It has sentences.\n" * 5, "has no Japanese text"),
+        ("menu.txt", "ホーム\nニュース\n経済\nスポーツ\n", "no article body found"),
+        (
+            "nothing.txt",
+            "きょうはとても良い天気でした。のんびり散歩をして、おいしいお茶を飲みました。",
+            "no facts found",
+        ),
+    ],
+)
+def test_unusable_article(tmp_path: Path, name: str, data: bytes | str, message: str) -> None:
+    path = _one(tmp_path, name, data)
+    out = tmp_path / "out.apkg"
+    result = build(str(path), "-o", str(out))
+    assert result.exit_code == 1, result.output
+    assert f"Error: {path}: " in result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.apkg")]
+
+
+def test_zip_file(tmp_path: Path) -> None:
+    path = _one(tmp_path, "a.txt", _zip_bytes(tmp_path))
+    result = build(str(path), "-o", str(tmp_path / "o.apkg"))
+    assert result.exit_code == 1 and "is a zip archive, not an article" in result.output
+
+
+def test_missing_file_and_directory(tmp_path: Path) -> None:
+    result = build(str(tmp_path / "nope.txt"), "-o", str(tmp_path / "o.apkg"))
+    assert result.exit_code == 1 and "nope.txt: no such file — check the path" in result.output
+    (tmp_path / "dir.txt").mkdir()
+    result = build(str(tmp_path / "dir.txt"), "-o", str(tmp_path / "o.apkg"))
+    assert result.exit_code == 1 and "is a directory, not an article" in result.output
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
+def test_unreadable_file(tmp_path: Path) -> None:
+    path = _one(tmp_path, "a.txt", GOOD)
+    path.chmod(0)
+    result = build(str(path), "-o", str(tmp_path / "o.apkg"))
+    assert result.exit_code == 1 and "permission denied" in result.output
+
+
+def test_too_large_article_is_refused_with_the_limit(tmp_path: Path) -> None:
+    path = tmp_path / "huge.txt"
+    with path.open("w", encoding="utf-8") as handle:
+        line = "日本銀行は19日、金融政策決定会合で利上げを決めた。\n"
+        handle.write(line * (20 * 1024 * 1024 // len(line.encode())))
+    assert path.stat().st_size > MAX_ARTICLE_BYTES
+    result = build(str(path), "-o", str(tmp_path / "o.apkg"))
+    assert result.exit_code == 1
+    assert "larger than the 10.0 MB limit — split it into several articles" in result.output
+
+
+def test_bom_and_mixed_line_endings(tmp_path: Path) -> None:
+    text = GOOD.replace("\n", "\r\n", 5)
+    path = _one(tmp_path, "a.txt", b"\xef\xbb\xbf" + text.encode("utf-8"))
+    result = runner.invoke(main, ["facts", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"日本銀行"' in result.output or "日本銀行" in result.output
+    assert "\\r" not in result.output
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp932", "euc_jp", "iso2022_jp"])
+def test_japanese_encodings(tmp_path: Path, encoding: str) -> None:
+    path = _one(tmp_path, "a.txt", GOOD.encode(encoding))
+    result = runner.invoke(main, ["clean", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert "日本銀行は19日の金融政策決定会合で" in result.output
+
+
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "ftp://example.org/a.html", "javascript:alert(1)"]
+)
+def test_unsupported_url_schemes(tmp_path: Path, url: str) -> None:
+    result = build(url, "-o", str(tmp_path / "o.apkg"))
+    assert result.exit_code == 1
+    assert (
+        "unsupported URL scheme" in result.output
+        and "use an http:// or https:// address" in result.output
+    )
+
+
+def test_urls_against_a_local_server(tmp_path: Path) -> None:
+    fetcher = Fetcher(timeout=1.0, cache=tmp_path / "cache")
+    with LocalServer() as server:
+        page = fetcher.fetch(server.base + "/page")
+        assert "日本銀行" in page.body.decode("utf-8")
+        assert fetcher.fetch(server.base + "/redirect").body == page.body
+        cases = {
+            "/missing": "the server answered 404",
+            "/loop": "too many redirects",
+            "/png": "is not an HTML page (Content-Type: image/png)",
+            "/big": "larger than the 10 MB limit",
+            "/slow": "no answer within 1 s",
+        }
+        for path, message in cases.items():
+            with pytest.raises(FetchError) as info:
+                fetcher.fetch(server.base + path)
+            assert message in info.value.message, (path, info.value.message)
+        # The second fetch of a page comes from the cache.
+        before = Handler.hits.get("/page", 0)
+        assert fetcher.fetch(server.base + "/page").from_cache
+        assert Handler.hits.get("/page", 0) == before
+
+
+def test_url_build_and_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QUIZGEN_CACHE_DIR", str(tmp_path / "cache"))
+    with LocalServer() as server:
+        url = server.base + "/page?x=1"
+        result = runner.invoke(main, ["facts", url, "--json"])
+        assert result.exit_code == 0, result.output
+        assert '"published": "2024-03-19T15:00:00+09:00"' in result.output
+        assert "クマ" not in result.output and "ホーム" not in result.output
+        hits = Handler.hits["/page?x=1"]
+        assert runner.invoke(main, ["facts", url, "--json"]).exit_code == 0
+        assert Handler.hits["/page?x=1"] == hits
+        sjis = runner.invoke(main, ["clean", server.base + "/sjis", "--json"])
+        assert "日本銀行は19日の金融政策決定会合で" in sjis.output
+
+
+def test_output_in_missing_directory_or_unwritable(tmp_path: Path) -> None:
+    article = _one(tmp_path, "a.txt", GOOD)
+    result = build(str(article), "-o", str(tmp_path / "no" / "such" / "o.apkg"))
+    assert (
+        result.exit_code == 2 and "does not exist — create it or choose another -o" in result.output
+    )
+    result = build(str(article), "-o", str(tmp_path))
+    assert result.exit_code == 2 and "is a directory" in result.output
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes files whatever their permissions")
+def test_read_only_output_file(tmp_path: Path) -> None:
+    article = _one(tmp_path, "a.txt", GOOD)
+    out = _one(tmp_path, "o.apkg", b"previous")
+    out.chmod(0o444)
+    result = build(str(article), "-o", str(out))
+    assert result.exit_code == 2 and "not writable" in result.output
+    assert out.read_bytes() == b"previous"
+
+
+def test_interrupted_build_leaves_previous_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    article = _one(tmp_path, "a.txt", GOOD)
+    out = _one(tmp_path, "o.apkg", b"previous")
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "make_cards", interrupted)
+    result = build(str(article), "-o", str(out))
+    assert result.exit_code == 130
+    assert "interrupted" in result.output
+    assert out.read_bytes() == b"previous"
+    assert {p.name for p in tmp_path.iterdir()} == {"a.txt", "o.apkg"}
+
+
+def test_failed_package_write_leaves_previous_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import quizgen.anki as anki
+
+    article = _one(tmp_path, "a.txt", GOOD)
+    out = _one(tmp_path, "o.apkg", b"previous")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(anki.zipfile.ZipFile, "writestr", broken)
+    result = build(str(article), "-o", str(out))
+    assert result.exit_code == 130
+    assert out.read_bytes() == b"previous"
+    assert {p.name for p in tmp_path.iterdir()} == {"a.txt", "o.apkg"}
+
+
+def test_strict_stops_at_first_failure(tmp_path: Path) -> None:
+    _one(tmp_path, "good.txt", GOOD)
+    (tmp_path / "l.yaml").write_text(
+        "deck: t\narticles:\n  - path: missing.txt\n  - path: good.txt\n", "utf-8"
+    )
+    out = tmp_path / "o.apkg"
+    result = build(str(tmp_path / "l.yaml"), "-o", str(out), "--strict")
+    assert result.exit_code == 1
+    assert "--strict" in result.output
+    assert not out.exists()
+
+
+HOSTILE = """---
+title: <script>alert('t')</script>見出し
+published: 2024-03-19
+---
+日本銀行は19日、<script>alert(1)</script>と<img src=x onerror=alert(2)>を含む文書を公表した。
+植田和男総裁は{{c1::秘密}}と{{Front}}、<style>body{display:none}</style>について説明した。
+東京都では&amp;や::を含む「テスト用語」が話題となり、約100人が集まった。
+"""
+
+
+def test_hostile_article_shows_as_text_in_anki(tmp_path: Path) -> None:
+    article = _one(tmp_path, "hostile.txt", HOSTILE)
+    out = tmp_path / "h.apkg"
+    result = build(str(article), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    col = import_into_anki(tmp_path / "c.anki2", out)
+    try:
+        cids = col.find_cards("")
+        assert cids
+        seen_script_text = False
+        for cid in cids:
+            card = col.get_card(cid)
+            for side in (card.question(), card.answer()):
+                assert "<script" not in side
+                assert "<img" not in side
+                assert "<style>body" not in side
+                seen_script_text |= "&lt;script&gt;" in side
+            note = card.note()
+            if note.note_type()["type"] == 1:  # cloze
+                assert len(note.cards()) == len(set(c.ord for c in note.cards()))
+                assert "秘密" not in [m for m in card.answer().split('class="cloze"')[1:2]]
+        assert seen_script_text
+    finally:
+        col.close()
+
+
+def test_permission_denied_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Even as root (CI), a file the OS refuses to read gives the one-line error."""
+    path = _one(tmp_path, "a.txt", GOOD)
+
+    def refuse(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    result = build(str(path), "-o", str(tmp_path / "o.apkg"))
+    assert result.exit_code == 1
+    assert f"Error: {path}: permission denied — make the file readable" in result.output
+
+
+def test_output_that_cannot_be_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An output file held open or locked elsewhere: the rename fails, the old file stays."""
+    import quizgen.output as output
+
+    article = _one(tmp_path, "a.txt", GOOD)
+    out = _one(tmp_path, "o.apkg", b"previous")
+
+    def locked(src: str, dst: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(output.os, "replace", locked)
+    result = build(str(article), "-o", str(out))
+    assert result.exit_code == 2
+    assert (
+        f"Error: {out}: cannot be written (Permission denied) — close it or choose another -o"
+        in result.output
+    )
+    assert out.read_bytes() == b"previous"
+    assert {p.name for p in tmp_path.iterdir()} == {"a.txt", "o.apkg"}
