@@ -179,3 +179,14 @@ def test_test_data_article_builds() -> None:
     result = invoke("cards", str(DATA / "articles" / "wbc-final.txt"), "--json")
     assert result.exit_code == 0
     assert json.loads(result.output)["cards"]
+
+
+def test_output_gets_the_usual_file_mode(tmp_path: Path) -> None:
+    import os
+
+    out = tmp_path / "o.apkg"
+    result = invoke("build", str(DECKS / "articles" / "boj-rate.txt"), "-o", str(out))
+    assert result.exit_code == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
