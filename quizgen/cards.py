@@ -7,6 +7,7 @@ with the same prompt; no card from a sentence with nothing to learn.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import genanki
@@ -79,7 +80,9 @@ def make_cards(
     if "cloze" in options.card_types:
         cards.extend(_cloze_cards(article, facts, chosen))
     for fact in chosen:
-        # Headlines and fragments without a sentence end make poor question cards.
+        # Subheadings and fragments without a sentence end make poor question cards.
+        if not re.search(r"[。！？!?」）)]$", fact.sentence.text):
+            continue
         if "question" in options.card_types or "choice" in options.card_types:
             question = make_question(fact, article.published_date, options.names)
         if "question" in options.card_types:
