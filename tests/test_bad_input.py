@@ -12,7 +12,6 @@ from click.testing import CliRunner
 from conftest import DECKS, import_into_anki
 from servers import Handler, LocalServer
 
-from quizgen import pipeline
 from quizgen.cli import main
 from quizgen.errors import FetchError
 from quizgen.fetch import Fetcher
@@ -194,8 +193,17 @@ def test_read_only_output_file(tmp_path: Path) -> None:
     assert out.read_bytes() == b"previous"
 
 
+@pytest.mark.parametrize(
+    ("target", "name"),
+    [
+        # Ctrl-C while the cards are being made.
+        ("quizgen.pipeline", "make_cards"),
+        # Ctrl-C while the package is being zipped (the temporary file exists by then).
+        ("quizgen.anki.zipfile.ZipFile", "writestr"),
+    ],
+)
 def test_interrupted_build_leaves_previous_output(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str, name: str
 ) -> None:
     article = _one(tmp_path, "a.txt", GOOD)
     out = _one(tmp_path, "o.apkg", b"previous")
@@ -203,28 +211,10 @@ def test_interrupted_build_leaves_previous_output(
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline, "make_cards", interrupted)
+    monkeypatch.setattr(f"{target}.{name}", interrupted)
     result = build(str(article), "-o", str(out))
     assert result.exit_code == 130
     assert "interrupted" in result.output
-    assert out.read_bytes() == b"previous"
-    assert {p.name for p in tmp_path.iterdir()} == {"a.txt", "o.apkg"}
-
-
-def test_failed_package_write_leaves_previous_output(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import quizgen.anki as anki
-
-    article = _one(tmp_path, "a.txt", GOOD)
-    out = _one(tmp_path, "o.apkg", b"previous")
-
-    def broken(*args: object, **kwargs: object) -> None:
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(anki.zipfile.ZipFile, "writestr", broken)
-    result = build(str(article), "-o", str(out))
-    assert result.exit_code == 130
     assert out.read_bytes() == b"previous"
     assert {p.name for p in tmp_path.iterdir()} == {"a.txt", "o.apkg"}
 
