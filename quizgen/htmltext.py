@@ -1,16 +1,23 @@
-"""HTML pages: main text and metadata, with the standard library's HTML parser.
+"""HTML pages: main text and metadata.
 
-Drops what is never article text (script, style, nav, aside, footer, forms, ruby readings
-in ``<rt>``/``<rp>``), prefers ``<article>``/``<main>`` when the page has one, and reads
-metadata from meta tags, JSON-LD and ``<time>`` before anything found in the text.
-The text it returns still goes through the pasted-page cleaner (``clean``), which removes
-the clutter that flat ``<p>``-per-line pages keep.
+The main text comes from trafilatura, the field's reference extractor: its class- and
+id-based boilerplate rules find the article in ``<div>`` soup and drop sidebars and
+"related" blocks even when they hold whole sentences. Before it runs, the page is pruned
+of what is never article text (script, style, nav, aside, footer, forms) and ruby readings
+(``<rt>``/``<rp>``) are removed, so 気象庁 stays one word. Where trafilatura finds nothing
+(tiny or broken pages) the standard library's HTML parser gives the text instead.
+
+Metadata is read here, not by trafilatura (which misreads Japanese dates and may take a
+date from a ranking headline): JSON-LD, meta tags and ``<time>`` first. The text returned
+still goes through the pasted-page cleaner (``clean``), which removes the clutter that
+flat ``<p>``-per-line pages keep.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -19,6 +26,8 @@ from quizgen.dates import parse_published
 from quizgen.model import Metadata
 
 log = logging.getLogger(__name__)
+
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
 
 SKIP_TAGS = {
     "script", "style", "noscript", "template", "nav", "aside", "footer", "form", "button",
@@ -170,6 +179,33 @@ def _author(value: Any) -> str | None:
     return str(value) if isinstance(value, str) and value.strip() else None
 
 
+PRUNE_TAGS = tuple(sorted(SKIP_TAGS - {"head"}))
+
+
+def library_text(html_text: str) -> str | None:
+    """Main text found by trafilatura on the pruned page, or None when it finds none."""
+    import lxml.etree
+    import lxml.html
+    import trafilatura
+
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+    try:
+        tree = lxml.html.document_fromstring(_XML_DECL.sub("", html_text, count=1))
+    except (lxml.etree.ParserError, ValueError):
+        return None
+    lxml.etree.strip_elements(tree, *PRUNE_TAGS, with_tail=False)
+    lxml.etree.strip_tags(tree, "ruby", "rb")
+    text = trafilatura.extract(
+        tree,
+        output_format="txt",
+        include_comments=False,
+        include_tables=False,
+        include_images=False,
+        deduplicate=False,
+    )
+    return text.strip() if text and text.strip() else None
+
+
 def extract_html(html_text: str) -> tuple[str, Metadata]:
     """Main text of an HTML page (one line per block) and its metadata.
 
@@ -182,7 +218,9 @@ def extract_html(html_text: str) -> tuple[str, Metadata]:
     collector.close()
     main_text = _lines(collector.main)
     page_text = _lines(collector.page)
-    text = main_text if len(main_text) >= 0.2 * len(page_text) and main_text else page_text
+    text = library_text(html_text) or (
+        main_text if len(main_text) >= 0.2 * len(page_text) and main_text else page_text
+    )
 
     title = published = byline = url = None
     for block in collector.json_ld:

@@ -10,6 +10,7 @@ from conftest import DATA
 
 from quizgen.clean import JST, clean, normalise, split_sentences
 from quizgen.facts import extract_facts
+from quizgen.htmltext import library_text
 from quizgen.load import read_article
 from quizgen.model import ArticleEntry
 
@@ -78,6 +79,29 @@ def test_flat_html_goes_through_the_pasted_text_cleaner() -> None:
     assert "マイナス金利政策の解除を決めた" in article.body
     assert "あわせて読みたい" not in article.body and "株価が急落" not in article.body
     assert article.published == dt.date(2024, 3, 19)
+
+
+def test_div_soup_page_keeps_the_article_and_drops_sentence_like_related_links() -> None:
+    # No <article>/<main>/<aside>: only class names tell the body from the sidebar, and the
+    # related links are whole sentences that a line scorer alone would take for body.
+    html = (PAGES / "divsoup.html").read_text(encoding="utf-8")
+    extracted = library_text(html)
+    assert extracted is not None and "首位を守った" not in extracted
+    article = read("divsoup.html")
+    assert "50本塁打と50盗塁を記録した選手となった" in article.body
+    assert "ポストシーズン進出を決めた" in article.body
+    for clutter in (
+        "首位を守った",
+        "フィラデルフィア",
+        "アクセスランキング",
+        "月額99円",
+        "Copyright",
+    ):
+        assert clutter not in article.body
+    assert all("2026" not in f.text for f in extract_facts(article))
+    assert article.published == dt.datetime(
+        2024, 9, 20, 13, 5, tzinfo=dt.timezone(dt.timedelta(hours=9))
+    )
 
 
 def test_ruby_readings_are_dropped() -> None:
