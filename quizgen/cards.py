@@ -100,7 +100,7 @@ def make_cards(
                 )
             )
         if "choice" in options.card_types:
-            distractors = choose_distractors(fact, [*facts, *pool])
+            distractors = choose_distractors(fact, [*facts, *pool], prompt=question.prompt)
             if len(distractors) == 3:
                 cards.append(
                     Card(
@@ -124,7 +124,9 @@ def _cloze_cards(article: Article, facts: Sequence[Fact], chosen: list[Fact]) ->
     cards = []
     chosen_keys = {f.key for f in chosen}
     by_sentence: dict[int, list[Fact]] = {}
+    every: dict[int, list[Fact]] = {}
     for f in facts:
+        every.setdefault(f.sentence.index, []).append(f)
         if f.key in chosen_keys:
             by_sentence.setdefault(f.sentence.index, []).append(f)
     best_sentence = {f.key: f.sentence.index for f in chosen}
@@ -133,13 +135,17 @@ def _cloze_cards(article: Article, facts: Sequence[Fact], chosen: list[Fact]) ->
         # A sentence becomes a cloze note when it holds the card mention of some fact.
         if not any(best_sentence[f.key] == index for f in mentions):
             continue
-        numbers: dict[str, int] = {}
-        for f in mentions:
-            numbers.setdefault(f.key, len(numbers) + 1)
+        # Numbers come from every fact of the sentence, chosen or not, so a fact keeps its
+        # number when the cap or the ranking changes (renumbering leaves empty cards in Anki).
+        all_mentions = sorted(every[index], key=lambda f: f.start)
+        numbering: dict[str, int] = {}
+        for f in all_mentions:
+            numbering.setdefault(f.key, len(numbering) + 1)
+        numbers = {f.key: numbering[f.key] for f in mentions}
         sentence = mentions[0].sentence
         deletions = [(f.start, f.end, numbers[f.key], CLOZE_HINTS[f.kind]) for f in mentions]
         markup = cloze_markup(sentence.text, deletions)
-        guid = note_guid(article, "cloze", mentions[0].key)
+        guid = note_guid(article, "cloze", all_mentions[0].key)
         for key, number in numbers.items():
             fact = next(f for f in mentions if f.key == key)
             spans = [(f.start, f.end) for f in mentions if f.key == key]

@@ -60,6 +60,7 @@ _FUTURE_RE = re.compile(
 )
 _PAST_RE = re.compile(r"(?:た|だ)(?:。|」|と|が|、|ものの|という|$)|ました|でした")
 _ARABIC = re.compile(r"[0-9]")
+_COMPARISON_YEARS = ("前年", "昨年", "去年", "前月", "先月")
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,15 @@ def find_dates(
             continue
         if m.group("hon") and not m.group("day"):
             continue
+        if core == ["hour"] and not m.group("part") and not _ARABIC.match(m.group("hour")):
+            continue  # 一時 (for a while), not one o'clock
+        relative = m.group("rmonth") or m.group("ryear")
+        if (
+            set(core) <= {"ryear", "rmonth"}
+            and relative in _COMPARISON_YEARS
+            and text[m.end() :].startswith(("同", "比"))
+        ):
+            continue  # 前年同月比: a base of comparison, not an event's date
         try:
             span = _resolve(m, text, published, anchor)
         except (ValueError, OverflowError):

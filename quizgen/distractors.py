@@ -101,10 +101,13 @@ def _display(fact: Fact) -> str:
     return fact.answer
 
 
-def choose_distractors(fact: Fact, pool: Sequence[Fact], count: int = 3) -> list[str]:
+def choose_distractors(
+    fact: Fact, pool: Sequence[Fact], count: int = 3, prompt: str = ""
+) -> list[str]:
     """``count`` distractors for ``fact``; fewer when no good ones exist.
 
     ``pool`` is the facts of the same article, then of the reading list, in that order.
+    Nothing named in ``prompt`` is offered (中国 cannot be the answer to 中国は…どこ…か).
     """
     answer = fact.answer
     seen = {answer}
@@ -114,7 +117,7 @@ def choose_distractors(fact: Fact, pool: Sequence[Fact], count: int = 3) -> list
         for c in candidates:
             if len(out) >= count:
                 return
-            if c and c not in seen and not _same_name(c, answer):
+            if c and c not in seen and not _same_name(c, answer) and c not in prompt:
                 seen.add(c)
                 out.append(c)
 
@@ -134,7 +137,12 @@ def choose_distractors(fact: Fact, pool: Sequence[Fact], count: int = 3) -> list
         add(f.answer for f in pool if f.kind == "number" and f.unit == fact.unit)
         add(_number_candidates(fact.value, fact.unit))
         return out
-    add(f.answer for f in pool if f.kind == fact.kind)
+    if fact.kind == "place":
+        # Same granularity: countries for a country, other places for a city or a region.
+        country = fact.answer in COUNTRIES
+        add(f.answer for f in pool if f.kind == "place" and (f.answer in COUNTRIES) == country)
+    else:
+        add(f.answer for f in pool if f.kind == fact.kind)
     builtin: tuple[str, ...] = ()
     if fact.kind == "place":
         builtin = COUNTRIES if fact.answer in COUNTRIES else ()

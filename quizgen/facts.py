@@ -73,6 +73,7 @@ _UNITS = sorted((
     "カ月", "か月", "ヶ月", "週間", "年間", "年ぶり", "年連続", "年目", "周年", "連勝", "勝", "敗", "本",
     "万人", "平方キロ", "ヘクタール", "リットル", "グラム", "ミリシーベルト", "ベクレル", "発", "店舗", "冊",
 ), key=len, reverse=True)  # fmt: skip
+DEMONYM_SUFFIXES = ("人", "語", "製", "産", "系", "風", "流")
 _KANJI_NUM = "〇一二三四五六七八九十百千"
 NUMBER_RE = re.compile(
     r"(?P<pre>約|およそ|最大|最高|最低|推定|少なくとも|計|合計|総額)?"
@@ -84,6 +85,7 @@ NUMBER_RE = re.compile(
     + r"]+))"
     r"(?P<post>余り|あまり|ほど|以上|超|前後|近く|足らず|強|弱)?"
 )
+_MINUTES_RE = re.compile(r"([0-9]{1,2})分(?!の)")
 _MULTIPLIER_RE = re.compile(r"[万億兆]$")
 TERM_RE = re.compile(r"「([^「」\n]{2,40})」|『([^『』\n]{2,40})』")
 _ACRONYM_RE = re.compile(r"(?<![A-Za-z0-9])([A-Z][A-Z0-9+]{1,6})(?![A-Za-z0-9])")
@@ -168,6 +170,17 @@ def _people(tokens: tuple[Token, ...], text: str) -> list[_Span]:
         ):
             i = j
             continue
+        role = _role_after(text, end)
+        if (
+            entry is None
+            and role is None
+            and j < len(tokens)
+            and tokens[j].start == end
+            and tokens[j].pos1 == "名詞"
+            and tokens[j].pos2 == "普通名詞"
+        ):
+            i = j  # ノーベル賞, 羽田空港: a name inside the name of a thing, not a person
+            continue
         canonical = entry.canonical if entry is not None else surface
         spans.append(_Span("person", start, end, None, canonical, role=_role_after(text, end)))
         i = j
@@ -227,6 +240,9 @@ def _places_and_orgs(tokens: tuple[Token, ...], text: str) -> list[_Span]:
             ):  # fmt: skip
                 i += 1  # 大津 + 波: a place name misread inside a compound word
                 continue
+            if nxt is not None and nxt.pos1 == "接尾辞" and nxt.surface in DEMONYM_SUFFIXES:
+                i += 1  # 日本人, 日本語: a people or a language, not the place
+                continue
             j = i + 1
             while (
                 j < len(tokens)
@@ -271,10 +287,26 @@ def _numbers(text: str) -> list[_Span]:
                 unit = m.group("unit")
                 if unit == "万人":
                     value, unit = value * 10_000, "人"
+                minutes = _MINUTES_RE.match(text, m.end()) if unit == "時間" else None
+                if minutes and not m.group("post"):
+                    value = round(value + int(minutes.group(1)) / 60, 4)
+                    spans.append(
+                        _Span(
+                            "number",
+                            m.start(),
+                            minutes.end(),
+                            value,
+                            text[m.start() : minutes.end()],
+                            unit="時間",
+                        )
+                    )
+                    continue
         except ValueError:
             continue
         if _MULTIPLIER_RE.search(num) and not m.group("unit"):
             continue
+        if value == 1 and text[m.end() : m.end() + 1] in ("=", "＝"):
+            continue  # the 1ドル of 1ドル=160円: the rate's base, not a fact
         spans.append(_Span("number", m.start(), m.end(), value, m.group(0), unit=unit))
     return spans
 

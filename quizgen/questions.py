@@ -173,8 +173,16 @@ def _compound_particle(tokens: tuple[Token, ...], i: int) -> bool:
     )
 
 
-def _predicate(tokens: tuple[Token, ...], begin: int) -> tuple[int, int] | None:
-    """Token range [first, last] of the first predicate at or after ``begin``."""
+SUBORDINATORS = ("にもかかわらず", "ものの", "ので", "のに", "けれど", "が、", "ため、")
+PREDICATE_NOUNS = ("予定", "方針", "見通し", "見込み", "計画", "考え", "意向", "構え", "方向")
+
+
+def _predicate(tokens: tuple[Token, ...], begin: int, free: bool = False) -> tuple[int, int] | None:
+    """Token range [first, last] of the first predicate at or after ``begin``.
+
+    ``free``: the fact is a topic (…は) or an adverbial set off by a comma (14日、), so it
+    cannot sit inside a relative clause further on and those are skipped.
+    """
     i = begin
     while i < len(tokens):
         t = tokens[i]
@@ -192,15 +200,42 @@ def _predicate(tokens: tuple[Token, ...], begin: int) -> tuple[int, int] | None:
             i += 1
             continue
         if (
+            t.pos1 == "形容詞"
+            and i + 1 < len(tokens)
+            and tokens[i + 1].pos1 == "名詞"
+            and (i == begin or tokens[i - 1].pos1 != "名詞")
+        ):
+            i += 1  # 新しい制度: an attributive adjective, not the predicate
+            continue
+        if (
             t.pos1 in ("動詞", "形容詞")
             and t.cform.startswith("連体形")
             and i + 1 < len(tokens)
             and tokens[i + 1].pos1 == "名詞"
         ):
+            noun = tokens[i + 1]
+            after_noun = tokens[i + 2] if i + 2 < len(tokens) else None
+            if (
+                noun.surface in PREDICATE_NOUNS
+                and after_noun is not None
+                and after_noun.pos1 == "助動詞"
+                and after_noun.base in ("だ", "です")
+            ):
+                return i, i + 2  # …を始める予定だ: the noun and だ are the predicate
+            if free:
+                i += 1
+                continue
             return (
                 None  # a relative clause (提供するライフライン): the fact's predicate is elsewhere
             )
         if t.surface == "、":
+            prev = tokens[i - 1] if i > begin else None
+            if prev is not None and (
+                (prev.pos1 == "助詞" and prev.surface in ("で", "では", "には", "から", "まで"))
+                or (free and prev.pos1 in ("名詞", "接尾辞"))
+            ):
+                i += 1  # …会合で、: an adverbial phrase of the same clause
+                continue
             return None  # a second clause: the question would need more than this one
         if t.pos1 in ("動詞", "形容詞") and not (
             t.pos1 == "動詞"
@@ -239,6 +274,14 @@ def _predicate(tokens: tuple[Token, ...], begin: int) -> tuple[int, int] | None:
             j += 2
         else:
             break
+    if (
+        last + 1 < len(tokens)
+        and tokens[last + 1].pos1 == "名詞"
+        and tokens[last].pos1 == "助動詞"
+        and tokens[last].base not in ("だ", "です")
+    ):
+        # …立候補しない考えを: the auxiliary ends a relative clause, not the sentence.
+        return _predicate(tokens, last + 1, free) if free else None
     # …すると(まで)語った: a quoted predicate extends to the verb of speaking.
     k = last + 1
     if k < len(tokens) and tokens[k].surface == "と" and tokens[k].pos1 == "助詞":
@@ -415,9 +458,14 @@ def _build(fact: Fact, published: dt.date | None, names: tuple[str, ...]) -> tup
             and tokens[first - 1].cform.startswith("連体形")
         )
         or tokens[first - 1].surface == "の"
+        or (tokens[first - 1].pos1 == "名詞" and fact.kind != "number")  # 着陸機「SLIM」
     ):
         return None
-    pred = _predicate(tokens, p)
+    if particle.startswith("に") and p < len(tokens) and tokens[p].base == "よる":
+        return None  # 気象庁によると: the source of a report, not an actor in it
+    free = particle in ("は", "") and p > after and tokens[p - 1].surface == "、"
+    free = free or particle == "は"
+    pred = _predicate(tokens, p, free)
     if pred is None:
         return None
     pred_first, pred_last = pred
@@ -442,6 +490,8 @@ def _build(fact: Fact, published: dt.date | None, names: tuple[str, ...]) -> tup
         for t in tokens[pred_first:pred_last]
         if not (t.pos1 == "助詞" and t.surface in ("まで", "も"))
     ]
+    if ending == "だ" and pred_last > pred_first and tokens[pred_last - 1].pos1 == "名詞":
+        ending = "な"  # 始める予定だ + のは → 始める予定なのは
     predicate = "".join(t.surface for t in pred_tokens) + ending
 
     # The clause before the fact: keep leading phrases that end in a case particle
@@ -451,8 +501,11 @@ def _build(fact: Fact, published: dt.date | None, names: tuple[str, ...]) -> tup
     kept: list[Token] = []
     carried = None
     own = segments[-1]
+    # A clause subordinate to the rest (…表明していないにもかかわらず、) does not own the
+    # leading phrases: they belong to the main clause.
+    subordinate = text[tokens[pred_last].end :].startswith(SUBORDINATORS)
     for index, (a, b) in enumerate(reversed(segments[:-1])):
-        if _keeps(tokens, a, b):
+        if _keeps(tokens, a, b) and not subordinate:
             kept = list(tokens[a:b]) + kept
         elif index == 0 and _chains(tokens, a, b):
             carried = _topic(tokens, a, b)
@@ -466,15 +519,20 @@ def _build(fact: Fact, published: dt.date | None, names: tuple[str, ...]) -> tup
     if strip_particle.startswith(("と", "の")) and strip_particle not in ("とも",):
         cleft = False
     allowed = (*CLEFT_PARTICLES, "と", "の")
-    if strip_particle not in allowed:
+    comma = particle == "" and p > after  # 14日、…: an adverbial set off by a comma
+    if strip_particle not in allowed and not comma:
         return None
     lead = "".join(t.surface for t in kept)
     if cleft:
+        if strip_particle in ("から", "まで"):
+            wh += strip_particle  # 金沢から → どこからか (the particle carries the meaning)
         body = _to_ga(before + middle_tokens)
         if carried and carried not in body and carried not in lead:
             body = f"{carried}が" + body
         prompt = f"{lead}{body}{predicate}のは{wh}か。"
         return _tidy(prompt), "cleft"
+    if strip_particle == "の" and p < len(tokens) and tokens[p].pos3 == "地名":
+        return None  # インドのニューデリー: "どこのニューデリー" asks nothing
     particle_text = strip_particle
     if particle_text in ("は", "も") and wh in ("誰", "どこ", "何"):
         particle_text = "が"
@@ -484,6 +542,8 @@ def _build(fact: Fact, published: dt.date | None, names: tuple[str, ...]) -> tup
     if carried and carried not in head and carried not in lead:
         head = f"{carried}は" + head
     middle = "".join(t.surface for t in middle_tokens)
+    if particle_text == "の" and "は" not in head:
+        middle = _to_ga(middle_tokens)  # どこの人口が…: a question word cannot be in a topic
     prompt = f"{lead}{head}{wh}{particle_text}{middle}{predicate}か。"
     return _tidy(prompt), "in-situ"
 

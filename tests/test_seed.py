@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -35,6 +36,23 @@ def test_seed_card_asks_for_the_date_of_the_normalisation(seed_path: Path) -> No
     assert cards
     assert "サウジアラビア" in cards[0].front and "イラン" in cards[0].front
     assert cards[0].front == "中国がサウジアラビアとイランの国交正常化を仲介したのはいつか。"
+
+
+def test_seed_choice_card_offers_dates_near_the_answer(seed_path: Path) -> None:
+    result = _seed_result(seed_path)
+    cards = [c for c in result.cards if c.type == "choice" and c.answer == "2023年3月10日"]
+    assert cards and cards[0].choices is not None
+    choices = cards[0].choices
+    assert len(choices) == 4 and len(set(choices)) == 4 and "2023年3月10日" in choices
+    for other in choices:
+        assert re.fullmatch(r"20[0-9]{2}年[0-9]{1,2}月[0-9]{1,2}日", other), other
+
+
+def test_seed_no_choice_offers_what_its_prompt_names(seed_path: Path) -> None:
+    # 中国はどことイランの国交正常化を仲介したか: 中国 and イラン are not options.
+    for card in _seed_result(seed_path).cards:
+        if card.type == "choice" and card.choices:
+            assert not [c for c in card.choices if c != card.answer and c in card.front]
 
 
 def test_seed_nothing_from_clutter(seed_path: Path) -> None:

@@ -1,0 +1,46 @@
+"""Card rules a learner relies on: stable cloze numbers, the cap, no giveaway prompts."""
+
+from __future__ import annotations
+
+from conftest import DECKS
+
+from quizgen.model import Options
+from quizgen.pipeline import process, resolve_sources
+
+
+def _cards(max_facts: int):  # type: ignore[no-untyped-def]
+    result = process(resolve_sources([str(DECKS / "example.yaml")]), Options(max_facts=max_facts))
+    assert not result.failures
+    return result
+
+
+def test_a_fact_keeps_its_cloze_number_when_the_cap_changes() -> None:
+    # Renumbering would leave empty cards in Anki and move review history to another fact.
+    wide = {(c.guid, c.fact.key): c.number for c in _cards(15).cards if c.type == "cloze"}
+    narrow = {(c.guid, c.fact.key): c.number for c in _cards(4).cards if c.type == "cloze"}
+    shared = set(wide) & set(narrow)
+    assert shared and len(narrow) < len(wide)
+    assert all(wide[k] == narrow[k] for k in shared)
+    # and the narrow build's notes are notes of the wide build (same GUIDs)
+    assert {g for g, _ in narrow} <= {g for g, _ in wide}
+
+
+def test_cap_limits_facts_per_article_most_important_first() -> None:
+    result = _cards(5)
+    for article in result.results:
+        carded = {c.fact.key for c in article.cards}
+        assert 0 < len(carded) <= 5
+        best = sorted({f.key: f.rank for f in article.facts}.items(), key=lambda kv: kv[1])[:5]
+        assert carded <= {k for k, _ in best}
+
+
+def test_no_prompt_holds_its_answer_and_no_prompt_twice() -> None:
+    for article in _cards(15).results:
+        seen = set()
+        for card in article.cards:
+            if card.type == "cloze":
+                assert card.answer not in card.front
+                continue
+            assert card.answer not in card.front and card.fact.text not in card.front
+            assert (card.type, card.front) not in seen
+            seen.add((card.type, card.front))
