@@ -10,7 +10,6 @@ notes with the build time; tests that compare bytes pass a fixed ``timestamp``.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
 import re
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import genanki
 
+from quizgen.dates import format_published
 from quizgen.escape import escape_field
 from quizgen.furigana import furigana_markup
 from quizgen.model import Card
@@ -107,11 +107,7 @@ def safe_tag(tag: str) -> str:
 
 
 def _published(card: Card) -> str:
-    value = card.article.published
-    if value is None:
-        return ""
-    day = value.date() if isinstance(value, dt.datetime) else value
-    return f"{day.year}年{day.month}月{day.day}日"
+    return format_published(card.article.published) or ""
 
 
 def _link(card: Card) -> str:

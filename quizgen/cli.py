@@ -247,6 +247,96 @@ def cards(sources, card_types, max_facts, furigana, strict, quiet, as_json) -> N
     sys.exit(_report_failures(result))
 
 
+@main.command()
+@source_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "pdf", "moodle", "gift", "kahoot", "quizlet", "csv"]),
+    default=None,
+    help="Output format (default: from the -o file name, else html).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="The file to write (default: <deck>-quiz.<ext>).",
+)
+@click.option(
+    "-n", "count", type=click.IntRange(min=1), default=20, show_default=True, help="Questions."
+)
+@click.option(
+    "--types",
+    default="cloze,question,choice",
+    show_default=True,
+    help="Question types to draw from, comma-separated.",
+)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed for selection and order."
+)
+@click.option(
+    "--variants",
+    type=click.IntRange(min=1, max=26),
+    default=1,
+    show_default=True,
+    help="Versions with questions and options shuffled.",
+)
+@click.option("--title", default=None, help="Title of the quiz (default: the deck name).")
+def quiz(
+    sources, card_types, max_facts, furigana, strict, quiet, fmt, output, count, types, seed,
+    variants, title,
+) -> None:  # fmt: skip
+    """Write a classroom quiz from SOURCES: a printable sheet or a platform's import file."""
+    from quizgen.errors import QuizgenError
+    from quizgen.export import FORMATS, format_for, output_paths, write_quiz
+    from quizgen.output import check_output
+    from quizgen.quiz import QUIZ_TYPES, make_quiz
+
+    _setup_logging(quiet)
+    wanted = tuple(t.strip() for t in types.split(",") if t.strip())
+    unknown = [t for t in wanted if t not in QUIZ_TYPES]
+    if unknown or not wanted:
+        _fail(
+            f"--types: unknown type {', '.join(unknown) or '(none)'} — choose from {', '.join(QUIZ_TYPES)}"
+        )
+    if fmt is None:
+        fmt = (format_for(Path(output)) if output else None) or "html"
+    reading_list, options = _load(sources, card_types, max_facts, furigana)
+    if "choice" in wanted and "choice" not in options.card_types:
+        options = replace(options, card_types=(*options.card_types, "choice"))
+    out = (
+        Path(output)
+        if output
+        else Path(_default_name(reading_list.deck) + "-quiz" + FORMATS[fmt][1])
+    )
+    result = _run(reading_list, options, strict)
+    code = _report_failures(result)
+    if strict and code:
+        _fail(
+            "stopped at the first failed article (--strict) — nothing was written", EXIT_SOME_FAILED
+        )
+    made = make_quiz(
+        title or reading_list.deck.replace("::", " "), reading_list.deck, result.cards, count,
+        wanted, seed, variants,
+    )  # fmt: skip
+    if not made.variants or not made.variants[0].items:
+        _fail("no questions could be made — nothing was written", EXIT_SOME_FAILED)
+    try:
+        for path in output_paths(made, fmt, out):
+            check_output(path)
+        written = write_quiz(made, fmt, out)
+    except QuizgenError as exc:
+        _fail(exc.message)
+    except KeyboardInterrupt:
+        _fail("interrupted — the previous output is untouched", 130)
+    if not quiet:
+        asked = len(made.variants[0].items)
+        names = ", ".join(str(p) for p in written)
+        click.echo(f"Wrote {names}: {asked} questions, {len(made.variants)} variant(s) ({fmt}).")
+    sys.exit(code)
+
+
 @main.command(name="clean")
 @click.argument("sources", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")

@@ -46,7 +46,7 @@ DATE_RE = re.compile(
       | (?P<rmonth>{_alt(RELATIVE_MONTHS)})
     )?
     (?:
-        (?P<day>{_N})(?:日?[〜~～](?P<day2>{_N}))?日(?!間|ぶり|以内|以降の|目|付け?の?\d|分|本)
+        (?P<day>{_N})(?:日?[〜~～](?P<day2>{_N}))?日(?!間|ぶり|以内|以降の|目|付け?の?\d|分|本|後|前|連続)
       | (?P<rday>{_alt(sorted(RELATIVE_DAYS, key=len, reverse=True))})
     )?
     (?P<part>{_alt(DAY_PARTS)})?
@@ -101,6 +101,14 @@ def parse_published(value: Any) -> dt.date | dt.datetime:
 
 def iso_published(value: dt.date | dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def format_published(value: dt.date | dt.datetime | None) -> str | None:
+    """An article's date as a reader writes it: ``2023年3月29日``."""
+    if value is None:
+        return None
+    day = value.date() if isinstance(value, dt.datetime) else value
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def tense_after(rest: str) -> str:

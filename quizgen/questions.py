@@ -461,6 +461,20 @@ def _build(fact: Fact, published: dt.date | None, names: tuple[str, ...]) -> tup
         or (tokens[first - 1].pos1 == "名詞" and fact.kind != "number")  # 着陸機「SLIM」
     ):
         return None
+    if (
+        after < len(tokens)
+        and (
+            (tokens[after].pos1 == "助動詞" and tokens[after].base == "だ")
+            or (tokens[after].surface == "で" and fact.kind == "number")
+        )
+        and (after + 1 == len(tokens) or tokens[after + 1].surface in ("、", "。"))
+        and _topic(tokens, _segments(tokens, first)[-1][0], first) is not None
+    ):
+        # 予算は約120億円で、/ 予算は約120億円だ。: the fact is the predicate of its clause.
+        segments = _segments(tokens, first)
+        a = segments[-1][0]
+        head = "".join(t.surface for t in tokens[a:first])
+        return _tidy(f"{head}{interrogative(fact)}か。"), "in-situ"
     if particle.startswith("に") and p < len(tokens) and tokens[p].base == "よる":
         return None  # 気象庁によると: the source of a report, not an actor in it
     free = particle in ("は", "") and p > after and tokens[p - 1].surface == "、"
@@ -490,8 +504,7 @@ def _build(fact: Fact, published: dt.date | None, names: tuple[str, ...]) -> tup
         for t in tokens[pred_first:pred_last]
         if not (t.pos1 == "助詞" and t.surface in ("まで", "も"))
     ]
-    if ending == "だ" and pred_last > pred_first and tokens[pred_last - 1].pos1 == "名詞":
-        ending = "な"  # 始める予定だ + のは → 始める予定なのは
+    copula = ending == "だ" and pred_last > pred_first and tokens[pred_last - 1].pos1 == "名詞"
     predicate = "".join(t.surface for t in pred_tokens) + ending
 
     # The clause before the fact: keep leading phrases that end in a case particle
@@ -529,6 +542,8 @@ def _build(fact: Fact, published: dt.date | None, names: tuple[str, ...]) -> tup
         body = _to_ga(before + middle_tokens)
         if carried and carried not in body and carried not in lead:
             body = f"{carried}が" + body
+        if copula:
+            predicate = predicate[:-1] + "な"  # 始める予定だ + のは → 始める予定なのは
         prompt = f"{lead}{body}{predicate}のは{wh}か。"
         return _tidy(prompt), "cleft"
     if strip_particle == "の" and p < len(tokens) and tokens[p].pos3 == "地名":
@@ -544,6 +559,8 @@ def _build(fact: Fact, published: dt.date | None, names: tuple[str, ...]) -> tup
     middle = "".join(t.surface for t in middle_tokens)
     if particle_text == "の" and "は" not in head:
         middle = _to_ga(middle_tokens)  # どこの人口が…: a question word cannot be in a topic
+    if copula:
+        predicate = predicate[:-1]  # …予定だ + か → …予定か
     prompt = f"{lead}{head}{wh}{particle_text}{middle}{predicate}か。"
     return _tidy(prompt), "in-situ"
 

@@ -118,6 +118,9 @@ CASES = [
     # A passive with に: the receiver is asked with どこ.
     ("ノーベル平和賞は日本原水爆被害者団体協議会に贈られた。", dt.date(2024, 10, 12), "日本原水爆被害者団体協議会",
      "ノーベル平和賞が贈られたのはどこか。"),
+    # The fact is the predicate of its clause (予算は約120億円で、): the question asks it directly.
+    ("都によると、計画の予算は約120億円で、2030年までに完了する予定だ。", dt.date(2024, 6, 1), "約120億円",
+     "計画の予算はいくらか。"),
     # ている of a continuing state stays ている.
     ("楽天グループは携帯事業で赤字が続いている。", dt.date(2024, 5, 15), "楽天グループ",
      "携帯事業で赤字が続いているのはどこか。"),
@@ -164,10 +167,15 @@ def test_unsafe_cases_fall_back_to_a_blank(sentence: str, published: dt.date, an
 
 @pytest.mark.parametrize(
     "sentence",
-    ["円相場は一時1ドル=160円台まで下落した。", "消費者物価指数は前年同月より2.8%上昇した。"],
+    [
+        "円相場は一時1ドル=160円台まで下落した。",
+        "消費者物価指数は前年同月より2.8%上昇した。",
+        "都は2日後にこれを削除した。",  # 2日後 is two days later, not the 2nd
+    ],
 )
 def test_words_that_look_like_dates_or_numbers_are_not_facts(sentence: str) -> None:
-    # 一時 (for a while) is not 1 o'clock, 前年同月 is a base of comparison, 1ドル is the rate's base.
+    # 一時 (for a while) is not 1 o'clock, 前年同月 is a base of comparison, 1ドル is the rate's
+    # base, 2日後 is a duration.
     facts = extract_facts(_article(sentence, dt.date(2024, 4, 29)))
     assert [f.kind for f in facts if f.kind == "date"] == []
     assert "1ドル" not in [f.text for f in facts]
