@@ -337,6 +337,35 @@ def quiz(
     sys.exit(code)
 
 
+@main.command(name="eval")
+@click.argument("gold", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option(
+    "--min-recall",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Exit 1 when overall recall (facts or cards) is below this, e.g. 0.9.",
+)
+def eval_command(gold, as_json, min_recall) -> None:
+    """Score fact extraction against a GOLD file (see README, Evaluation)."""
+    from quizgen.errors import QuizgenError
+    from quizgen.evaluate import evaluate, format_report, load_gold
+
+    _setup_logging(True)
+    try:
+        articles = load_gold(gold)
+    except QuizgenError as exc:
+        _fail(exc.message)
+    report = evaluate(articles)
+    if as_json:
+        _dump(report.as_json())
+    else:
+        click.echo(format_report(report))
+    overall = report.overall
+    low = min_recall is not None and min(overall.recall(), overall.card_recall()) < min_recall
+    sys.exit(EXIT_SOME_FAILED if report.errors or low else EXIT_OK)
+
+
 @main.command(name="clean")
 @click.argument("sources", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")

@@ -60,6 +60,7 @@ _FUTURE_RE = re.compile(
 )
 _PAST_RE = re.compile(r"(?:た|だ)(?:。|」|と|が|、|ものの|という|$)|ました|でした")
 _ARABIC = re.compile(r"[0-9]")
+_PAST_END_RE = re.compile(r"(?<!予定|見込|見通|方針|計画)(?:た|ました|でした)」?$")
 _COMPARISON_YEARS = ("前年", "昨年", "去年", "前月", "先月")
 
 
@@ -114,6 +115,8 @@ def format_published(value: dt.date | dt.datetime | None) -> str | None:
 def tense_after(rest: str) -> str:
     """Rough tense of the clause after a date: ``past``, ``future`` or ``present``."""
     clause = rest.split("。")[0]
+    if _PAST_END_RE.search(clause):
+        return "past"  # …方針を決めた: the verb that ends the clause decides
     if _FUTURE_RE.search(clause + "。"):
         return "future"
     if _PAST_RE.search(clause):

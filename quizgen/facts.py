@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from quizgen.dates import find_dates
@@ -29,7 +29,11 @@ ROLE_TITLES = tuple(sorted((
     "議長", "総理", "総理大臣", "大臣", "知事", "市長", "町長", "村長", "社長", "会長", "代表", "委員長",
     "事務総長", "監督", "選手", "教授", "准教授", "容疑者", "被告", "書記長", "国王", "女王", "皇太子",
     "幹事長", "党首", "首席", "大使", "司令官", "博士", "氏ら", "投手", "外務大臣", "経済相", "最高経営責任者",
+    "理事長", "事務局長", "頭取", "学長", "所長", "院長", "部長", "局長", "会頭", "主将", "内野手", "外野手",
+    "名誉教授", "棋士", "八冠", "七冠", "名人", "横綱", "大関", "議員", "候補", "副知事", "副市長", "次官",
 ), key=len, reverse=True))  # fmt: skip
+PERSON_ONLY_ROLES = ("理事長", "首相", "氏", "さん", "社長", "会長", "総裁", "議長", "長官", "委員長",
+                     "監督", "選手", "教授", "外相", "官房長官", "頭取", "学長")  # fmt: skip
 PLACE_SUFFIXES = (
     "県",
     "都",
@@ -49,7 +53,17 @@ PLACE_SUFFIXES = (
     "諸島",
     "沖",
     "地方",
+    "川",
+    "山",
+    "湖",
+    "海峡",
 )
+# Named places people visit: a run of nouns ending so is a place, not an organisation.
+FACILITY_SUFFIXES = ("宇宙センター", "資料館", "美術館", "博物館", "記念館", "空港", "球場", "競技場",
+                     "スタジアム", "宮殿", "神社", "大聖堂")  # fmt: skip
+# Nouns that introduce the name of a thing (小惑星リュウグウ, 探査機はやぶさ).
+CLASSIFIERS = ("惑星", "探査機", "衛星", "彗星", "ロケット", "台風", "作戦", "法案", "計画", "構想",
+               "システム", "アプリ", "ウイルス", "ワクチン", "号")  # fmt: skip
 ORG_SUFFIXES = (
     "大学", "銀行", "省", "庁", "機構", "委員会", "党", "社", "株式会社", "協会", "連合", "研究所", "財団",
     "機関", "基金", "裁判所", "議会", "政府", "軍", "警察", "証券", "商事", "自動車", "電機", "工業", "航空",
@@ -72,7 +86,10 @@ _UNITS = sorted((
     "枚", "頭", "匹", "品目", "種類", "カ国", "か国", "ヶ国", "カ国・地域", "階", "度", "秒", "時間", "日間",
     "カ月", "か月", "ヶ月", "週間", "年間", "年ぶり", "年連続", "年目", "周年", "連勝", "勝", "敗", "本",
     "万人", "平方キロ", "ヘクタール", "リットル", "グラム", "ミリシーベルト", "ベクレル", "発", "店舗", "冊",
+    "基", "議席", "つ", "種類", "大会ぶり", "回目", "度目", "人目", "番目", "の国と地域", "の国・地域",
 ), key=len, reverse=True)  # fmt: skip
+COUNTRY_PREFIXES = ("米", "英", "仏", "独", "中", "露", "韓", "豪", "印", "伊", "加", "北", "南")
+_RANGE_MARKS = ("-", "‐", "－", "〜", "~", "～", "―")
 DEMONYM_SUFFIXES = ("人", "語", "製", "産", "系", "風", "流")
 _KANJI_NUM = "〇一二三四五六七八九十百千"
 NUMBER_RE = re.compile(
@@ -84,6 +101,9 @@ NUMBER_RE = re.compile(
     + _KANJI_NUM
     + r"]+))"
     r"(?P<post>余り|あまり|ほど|以上|超|前後|近く|足らず|強|弱)?"
+)
+SCALE_RE = re.compile(
+    r"震度(?P<shindo>[0-7])(?:強|弱)?|(?:マグニチュード|M)(?:は|が)?(?P<mag>[0-9](?:\.[0-9])?)(?![0-9])"
 )
 _MINUTES_RE = re.compile(r"([0-9]{1,2})分(?!の)")
 _MULTIPLIER_RE = re.compile(r"[万億兆]$")
@@ -134,7 +154,13 @@ def _people(tokens: tuple[Token, ...], text: str) -> list[_Span]:
     i = 0
     while i < len(tokens):
         t = tokens[i]
-        is_name = t.pos3 == "人名"
+        is_name = t.pos3 == "人名" or (
+            # 山川理事長: a surname that UniDic reads as a place, before a title only people hold
+            t.pos3 == "地名"
+            and t.pos4 != "国"
+            and len(t.surface) >= 2
+            and _role_after(text, t.end) in PERSON_ONLY_ROLES
+        )
         katakana_before_title = (
             (t.unknown or t.pos2 == "普通名詞") and _KATAKANA_RE.match(t.surface) and len(t.surface) >= 3
             and _role_after(text, t.end) is not None and "・" in t.surface
@@ -172,8 +198,17 @@ def _people(tokens: tuple[Token, ...], text: str) -> list[_Span]:
             continue
         role = _role_after(text, end)
         if (
+            j == i + 1
+            and j + 1 < len(tokens)
+            and tokens[j].surface in _RANGE_MARKS
+            and tokens[j + 1].pos3 == "地名"
+        ):
+            i = j  # 金沢-敦賀間: a place read as a surname (see _places_and_orgs)
+            continue
+        if (
             entry is None
             and role is None
+            and j == i + 1  # a surname and a given name are a person whatever follows
             and j < len(tokens)
             and tokens[j].start == end
             and tokens[j].pos1 == "名詞"
@@ -198,6 +233,36 @@ def _places_and_orgs(tokens: tuple[Token, ...], text: str) -> list[_Span]:
             spans.append(_Span("organisation", t.start, t.end, None, t.surface))
             i += 1
             continue
+        if (
+            t.pos3 == "人名"
+            and i + 2 < len(tokens)
+            and tokens[i + 1].surface in _RANGE_MARKS
+            and tokens[i + 2].pos3 == "地名"
+        ):
+            # 金沢-敦賀間: read as a surname, but it is the other end of a place range.
+            spans.append(_Span("place", t.start, t.end, None, t.surface))
+            i += 1
+            continue
+        if (
+            t.pos3 == "人名"
+            and i + 1 < len(tokens)
+            and tokens[i + 1].start == t.end
+            and tokens[i + 1].surface in ("空港", "駅", "港", "城", "市", "町", "村", "区")
+        ):
+            # 羽田空港: a place named like a person (see _people)
+            spans.append(
+                _Span("place", t.start, tokens[i + 1].end, None, text[t.start : tokens[i + 1].end])
+            )
+            i += 2
+            continue
+        if (
+            t.surface in COUNTRY_PREFIXES
+            and i + 1 < len(tokens)
+            and tokens[i + 1].pos2 == "固有名詞"
+            and tokens[i + 1].start == t.end
+        ):
+            i += 1  # 米ジョージタウン大学: the country prefix is not part of the name
+            continue
         starts_proper = t.pos3 == "地名" or (t.pos2 == "固有名詞" and t.pos3 == "一般")
         if not starts_proper and not (t.pos1 == "名詞" and t.pos2 == "普通名詞"):
             i += 1
@@ -215,7 +280,7 @@ def _places_and_orgs(tokens: tuple[Token, ...], text: str) -> list[_Span]:
             ):
                 break
             run = text[t.start : n.end]
-            if any(run.endswith(s) for s in ORG_SUFFIXES) and j > i:
+            if any(run.endswith(s) for s in (*ORG_SUFFIXES, *FACILITY_SUFFIXES)) and j > i:
                 org_end = j
             j += 1
         if org_end is not None:
@@ -229,7 +294,8 @@ def _places_and_orgs(tokens: tuple[Token, ...], text: str) -> list[_Span]:
                 and not surface.startswith(("同", "各", "当"))
                 and (has_name or (len(run_tokens) >= 2 and len(surface) >= 3))
             ):
-                spans.append(_Span("organisation", t.start, tokens[org_end].end, None, surface))
+                kind = "place" if surface.endswith(FACILITY_SUFFIXES) else "organisation"
+                spans.append(_Span(kind, t.start, tokens[org_end].end, None, surface))
                 i = org_end + 1
                 continue
         if t.pos3 == "地名":
@@ -271,7 +337,7 @@ def _numbers(text: str) -> list[_Span]:
         if (
             not re.search(r"[0-9]", num)
             and len(num) == 1
-            and m.group("unit") in (None, "本", "点", "度", "人", "回")
+            and m.group("unit") in (None, "本", "点", "度", "人", "回", "つ")
         ):
             # 一人, 一度, 一回: kanji "one" before a counter is mostly idiomatic.
             continue
@@ -308,6 +374,39 @@ def _numbers(text: str) -> list[_Span]:
         if value == 1 and text[m.end() : m.end() + 1] in ("=", "＝"):
             continue  # the 1ドル of 1ドル=160円: the rate's base, not a fact
         spans.append(_Span("number", m.start(), m.end(), value, m.group(0), unit=unit))
+    return spans
+
+
+def _scales(text: str) -> list[_Span]:
+    """震度7, 震度6強, マグニチュード7.6: numbers named by the scale before them."""
+    spans = []
+    for m in SCALE_RE.finditer(text):
+        if m.group("shindo"):
+            value = int(m.group("shindo"))
+            spans.append(_Span("number", m.start(), m.end(), value, m.group(0), unit="震度"))
+        else:
+            value_text = m.group("mag")
+            spans.append(
+                _Span(
+                    "number", m.start("mag"), m.end("mag"), float(value_text), value_text, unit="M"
+                )
+            )
+    return spans
+
+
+def _named_things(tokens: tuple[Token, ...], text: str) -> list[_Span]:
+    """小惑星リュウグウ: a katakana name right after a noun that introduces one."""
+    spans = []
+    for i in range(1, len(tokens)):
+        t, prev = tokens[i], tokens[i - 1]
+        if (
+            prev.end == t.start
+            and prev.surface.endswith(CLASSIFIERS)
+            and _KATAKANA_RE.match(t.surface)
+            and len(t.surface) >= 3
+            and t.pos3 not in ("人名", "地名")
+        ):
+            spans.append(_Span("term", t.start, t.end, None, t.surface))
     return spans
 
 
@@ -372,8 +471,31 @@ def _score(span: _Span, sentence: Sentence, text: str) -> float:
         score += 0.8 if len(value) >= 10 else (-0.8 if len(value) == 4 else 0.0)
         if re.match(r"(?:にも|に|、|から|まで)", after):
             score += 0.4
-    if span.kind == "number" and span.unit in ("%", "円", "ドル", "ユーロ", "人", "億", "位"):
+    if span.kind == "number" and span.unit in (
+        "%",
+        "円",
+        "ドル",
+        "ユーロ",
+        "人",
+        "億",
+        "位",
+        "議席",
+    ):
         score += 0.3
+    if span.kind == "number" and span.unit in ("年ぶり", "大会ぶり", "震度", "M"):
+        score += 0.6  # how long since / how strong: what a teacher asks
+    if span.kind == "number" and span.unit in ("倍", "つ"):
+        score -= 0.3
+    if span.kind in ("place", "organisation") and (after[:1] in ("や", "、") or after == "など"):
+        score -= 0.5  # one item of a list (インドやブラジルなど)
+    if span.kind == "organisation" and text.startswith("によると", span.end):
+        score -= 0.6  # the source of a report, not an actor in it
+    if span.kind == "number" and (
+        text[max(0, span.start - 2) : span.start] == "前の" or text.startswith("から", span.end)
+    ):
+        score -= 0.5  # 公示前の247議席から: the baseline of a change
+    if span.kind == "number" and re.match(r"[\u4e00-\u9fff]", text[span.end : span.end + 1]):
+        score -= 0.5  # 主要7か国首脳会議, 1万円札: part of a longer name
     return score
 
 
@@ -394,6 +516,8 @@ def sentence_facts(
         anchor = d.anchor or anchor
     spans.extend(_numbers(text))
     spans.extend(_terms(text))
+    spans.extend(_scales(text))
+    spans.extend(_named_things(tokens, text))
     spans.extend(_people(tokens, text))
     spans.extend(_places_and_orgs(tokens, text))
     return _link_abbreviations(_resolve_overlaps(spans), text), anchor
@@ -407,16 +531,36 @@ def _canonical_people(facts: list[Fact]) -> list[Fact]:
         if f.kind != "person":
             out.append(f)
             continue
-        longer = [
-            n for n in full
-            if n != f.answer and len(n) > len(f.answer)
-            and (n.endswith("・" + f.answer) or (n.startswith(f.answer) and len(f.answer) >= 2))
-        ]  # fmt: skip
+        longer = [n for n in full if _is_longer_name(n, f.answer)]
         if longer:
             best = max(longer, key=len)
             out.append(replace(f, answer=best, key=f"person:{best}"))
         else:
             out.append(f)
+    return out
+
+
+def _is_longer_name(full: str, short: str) -> bool:
+    return len(full) > len(short) and (
+        full.endswith("・" + short) or (full.startswith(short) and len(short) >= 2)
+    )
+
+
+def canonical_across(fact_lists: Sequence[Sequence[Fact]]) -> list[list[Fact]]:
+    """One person, one name across a reading list: a short name alone in its article (山川)
+    takes the fullest name another article gives (山川宏) when exactly one such name exists."""
+    full_names = {f.answer for facts in fact_lists for f in facts if f.kind == "person"}
+    out = []
+    for facts in fact_lists:
+        mapped = []
+        for f in facts:
+            if f.kind == "person":
+                longer = {n for n in full_names if _is_longer_name(n, f.answer)}
+                if len(longer) == 1:
+                    best = longer.pop()
+                    f = replace(f, answer=best, key=f"person:{best}")
+            mapped.append(f)
+        out.append(mapped)
     return out
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from quizgen.cards import make_cards
 from quizgen.clean import clean
 from quizgen.errors import NothingToLearnError, QuizgenError, ReadingListError
-from quizgen.facts import extract_facts
+from quizgen.facts import canonical_across, extract_facts
 from quizgen.fetch import Fetcher
 from quizgen.load import read_article
 from quizgen.model import ArticleEntry, ArticleResult, Card, Fact, Options, ReadingList
@@ -103,6 +103,7 @@ def process(
             progress(result)
         if strict and not result.ok:
             break
+    results = _canonical_names(results)
     if with_cards:
         pool = distractor_pool(results)
         results = [_with_cards(r, options, pool) for r in results]
@@ -110,6 +111,17 @@ def process(
 
 
 POOL_PER_KIND = 200
+
+
+def _canonical_names(results: list[ArticleResult]) -> list[ArticleResult]:
+    """People named in full in one article and by surname in another get one name."""
+    ok = [i for i, r in enumerate(results) if r.ok]
+    mapped = canonical_across([results[i].facts for i in ok])
+    out = list(results)
+    for i, facts in zip(ok, mapped, strict=True):
+        if list(facts) != list(results[i].facts):
+            out[i] = replace(results[i], facts=tuple(facts))
+    return out
 
 
 def distractor_pool(results: Sequence[ArticleResult]) -> list[Fact]:
