@@ -187,3 +187,18 @@ def test_one_name_across_a_reading_list(tmp_path) -> None:  # type: ignore[no-un
     assert {f.answer for f in people} == {"山川宏"}
     cards = [c for c in result.cards if c.type == "question" and c.fact.kind == "person"]
     assert cards and {c.answer for c in cards} == {"山川宏"}
+
+
+def test_a_reading_list_adds_its_own_names(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from quizgen.pipeline import process, resolve_sources
+
+    (tmp_path / "a.txt").write_text("中央軍事委員会の張又侠副主席が演説した。", "utf-8")
+    deck = tmp_path / "deck.yaml"
+    deck.write_text(
+        "deck: d\noptions:\n  names: [張又侠]\narticles:\n  - {path: a.txt, published: 2024-01-01}\n",
+        "utf-8",
+    )
+    plain = process(resolve_sources([str(tmp_path / "a.txt")])).results[0].facts
+    assert "張又侠" not in [f.text for f in plain if f.kind == "person"]
+    listed = process(resolve_sources([str(deck)])).results[0].facts
+    assert "張又侠" in [f.text for f in listed if f.kind == "person"]
