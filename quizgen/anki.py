@@ -10,6 +10,7 @@ notes with the build time; tests that compare bytes pass a fixed ``timestamp``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -200,6 +201,78 @@ def build_notes(
     return notes
 
 
+class PackageWriter:
+    """An Anki package written as cards arrive, so a long list never holds every note.
+
+    genanki writes the collection (schema, deck, note types) and each note's rows; notes go
+    into the database as they are added and the package is zipped into place atomically on
+    ``close``. Cloze cards of one note must arrive together (one article at a time).
+
+    >>> with PackageWriter("時事", "deck.apkg") as package:  # doctest: +SKIP
+    ...     package.add(cards)
+    """
+
+    def __init__(
+        self,
+        deck_name: str,
+        out: str | Path,
+        description: str = "",
+        furigana: bool = False,
+        names: tuple[str, ...] = (),
+        timestamp: float | None = None,
+    ) -> None:
+        self.out = Path(out)
+        self.furigana, self.names = furigana, names
+        self.stamp = time.time() if timestamp is None else timestamp
+        self.ids = _ids(self.stamp)
+        self.notes = 0
+        deck = genanki.Deck(deck_id(deck_name), deck_name, description=escape_field(description))
+        for model in (cloze_model(), question_model(), choice_model()):
+            deck.add_model(model)
+        self.deck_id = deck.deck_id
+        self._work = tempfile.TemporaryDirectory(prefix="quizgen-")
+        self.db_path = os.path.join(self._work.name, "collection.anki2")
+        self._conn = sqlite3.connect(self.db_path)
+        self._cursor = self._conn.cursor()
+        # genanki's write_to_file leaves its temporary database behind; write the
+        # database ourselves and zip it into place atomically.
+        genanki.Package(deck).write_to_db(self._cursor, self.stamp, self.ids)
+
+    def add(self, cards: Sequence[Card]) -> int:
+        """Add the notes of ``cards``; returns how many notes they made."""
+        notes = build_notes(cards, self.furigana, self.names)
+        for note in notes:
+            note.write_to_db(self._cursor, self.stamp, self.deck_id, self.ids)
+        self.notes += len(notes)
+        return len(notes)
+
+    def close(self) -> None:
+        """Write the package file (atomically) and remove the working files."""
+        try:
+            self._conn.commit()
+            self._conn.close()
+            with atomic_path(self.out) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+                z.write(self.db_path, "collection.anki2")
+                z.writestr("media", "{}")
+        finally:
+            self._work.cleanup()
+
+    def abort(self) -> None:
+        """Drop everything: the previous package (if any) stays as it was."""
+        with contextlib.suppress(sqlite3.Error):
+            self._conn.close()
+        self._work.cleanup()
+
+    def __enter__(self) -> PackageWriter:
+        return self
+
+    def __exit__(self, kind: object, *rest: object) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.abort()
+
+
 def write_package(
     deck_name: str,
     cards: Sequence[Card],
@@ -213,26 +286,9 @@ def write_package(
 
     >>> write_package("時事", cards, "deck.apkg")  # doctest: +SKIP
     """
-    deck = genanki.Deck(deck_id(deck_name), deck_name, description=escape_field(description))
-    notes = build_notes(cards, furigana, names)
-    for note in notes:
-        deck.add_note(note)
-    stamp = time.time() if timestamp is None else timestamp
-    package = genanki.Package(deck)
-    with tempfile.TemporaryDirectory(prefix="quizgen-") as work:
-        db_path = os.path.join(work, "collection.anki2")
-        conn = sqlite3.connect(db_path)
-        try:
-            # genanki's write_to_file leaves its temporary database behind; write the
-            # database ourselves and zip it into place atomically.
-            package.write_to_db(conn.cursor(), stamp, _ids(stamp))
-            conn.commit()
-        finally:
-            conn.close()
-        with atomic_path(Path(out)) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
-            z.write(db_path, "collection.anki2")
-            z.writestr("media", "{}")
-    return len(notes)
+    with PackageWriter(deck_name, out, description, furigana, names, timestamp) as package:
+        package.add(cards)
+    return package.notes
 
 
 def _ids(stamp: float):

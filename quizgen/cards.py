@@ -77,6 +77,10 @@ def make_cards(
     options = options or Options()
     chosen = card_facts(list(facts), options.max_facts)
     cards: list[Card] = []
+    dates_of: dict[int, list[str]] = {}
+    for f in facts:
+        if f.kind == "date" and isinstance(f.value, str):
+            dates_of.setdefault(f.sentence.index, []).append(f.value)
     if "cloze" in options.card_types:
         cards.extend(_cloze_cards(article, facts, chosen))
     for fact in chosen:
@@ -84,7 +88,9 @@ def make_cards(
         if not re.search(r"[。！？!?」）)]$", fact.sentence.text):
             continue
         if "question" in options.card_types or "choice" in options.card_types:
-            question = make_question(fact, article.published_date, options.names)
+            question = make_question(
+                fact, article.published_date, options.names, dates_of.get(fact.sentence.index, [])
+            )
         if "question" in options.card_types:
             cards.append(
                 Card(

@@ -44,6 +44,59 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
     sys.exit(code)
 
 
+_SETTINGS: dict[str, Any] = {"jobs": 0, "no_cache": False}
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """--jobs and --no-cache apply to every command: kept here, not in each signature."""
+    if param.name:
+        _SETTINGS[param.name] = value
+    return value
+
+
+def _jobs() -> int:
+    import os
+
+    return _SETTINGS["jobs"] or os.cpu_count() or 1
+
+
+def _cache() -> Any:
+    from quizgen.cache import ArticleCache
+
+    return None if _SETTINGS["no_cache"] else ArticleCache()
+
+
+class _Progress:
+    """A one-line progress bar on stderr (articles done, cards made, time left), shown only
+    on a terminal, without --quiet, for lists of more than a few articles."""
+
+    def __init__(self, quiet: bool) -> None:
+        import time
+
+        self.enabled = not quiet and sys.stderr.isatty()
+        self.start = time.monotonic()
+        self.shown = False
+
+    def __call__(self, stage: str, done: int, total: int, cards: int) -> None:
+        import time
+
+        if not self.enabled or total <= 5:
+            return
+        elapsed = time.monotonic() - self.start
+        # reading is about a third of the work, cards and the package the rest
+        fraction = done / total / 3 if stage == "read" else 1 / 3 + 2 * done / total / 3
+        left = elapsed / fraction - elapsed if fraction > 0.02 else 0
+        width = 24
+        bar = "#" * int(width * fraction) + "-" * (width - int(width * fraction))
+        line = f"[{bar}] {stage} {done}/{total} articles, {cards} cards, {int(left) // 60}:{int(left) % 60:02d} left"
+        click.echo("\r" + line, nl=False, err=True)
+        self.shown = True
+
+    def finish(self) -> None:
+        if self.shown:
+            click.echo("\r\033[K", nl=False, err=True)
+
+
 def source_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by every command that reads articles."""
     decorators = [
@@ -67,6 +120,22 @@ def source_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--strict", is_flag=True, help="Stop at the first article that fails."),
         click.option("--quiet", "-q", is_flag=True, help="No warnings or progress."),
+        click.option(
+            "--jobs",
+            "-j",
+            type=click.IntRange(min=0),
+            default=0,
+            expose_value=False,
+            callback=_remember,
+            help="Worker processes (default 0: one per core; 1: no workers).",
+        ),
+        click.option(
+            "--no-cache",
+            is_flag=True,
+            expose_value=False,
+            callback=_remember,
+            help="Do not read or write the article cache.",
+        ),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -101,13 +170,19 @@ def _load(
     return reading_list, options
 
 
-def _run(reading_list, options, strict: bool, with_cards: bool = True):
+def _run(reading_list, options, strict: bool, with_cards: bool = True, quiet: bool = True):
     from quizgen.pipeline import process
 
+    progress = _Progress(quiet)
     try:
-        return process(reading_list, options, strict=strict, with_cards=with_cards)
+        return process(
+            reading_list, options, strict=strict, with_cards=with_cards, jobs=_jobs(),
+            cache=_cache(), progress=progress,
+        )  # fmt: skip
     except KeyboardInterrupt:
         _fail("interrupted — nothing was written", 130)
+    finally:
+        progress.finish()
 
 
 def _report_failures(result) -> int:
@@ -148,9 +223,10 @@ def main() -> None:
 )
 def build(sources, card_types, max_facts, furigana, strict, quiet, output) -> None:
     """Build an Anki package (.apkg) from SOURCES."""
-    from quizgen.anki import write_package
+    from quizgen.anki import PackageWriter
     from quizgen.errors import QuizgenError
     from quizgen.output import check_output
+    from quizgen.pipeline import BuildResult, iter_results
 
     _setup_logging(quiet)
     reading_list, options = _load(sources, card_types, max_facts, furigana)
@@ -159,29 +235,46 @@ def build(sources, card_types, max_facts, furigana, strict, quiet, output) -> No
         check_output(out)
     except QuizgenError as exc:
         _fail(exc.message)
-    result = _run(reading_list, options, strict)
-    code = _report_failures(result)
-    cards = result.cards
-    if strict and code:
-        _fail(
-            "stopped at the first failed article (--strict) — nothing was written", EXIT_SOME_FAILED
-        )
-    if not cards:
-        _fail("no cards were made — nothing was written", EXIT_SOME_FAILED)
+    progress = _Progress(quiet)
+    # Articles stream from the pipeline into the package: only failures are kept.
+    outcomes, cards = [], 0
     try:
-        notes = write_package(
-            reading_list.deck, cards, out, reading_list.description, options.furigana, options.names
-        )
+        with PackageWriter(
+            reading_list.deck, out, reading_list.description, options.furigana, options.names
+        ) as package:
+            for result in iter_results(
+                reading_list, options, strict=strict, jobs=_jobs(), cache=_cache(),
+                progress=progress,
+            ):  # fmt: skip
+                if result.ok:
+                    package.add(result.cards)
+                    cards += len(result.cards)
+                outcomes.append(result if not result.ok else replace(result, facts=(), cards=()))
+            code = _report_failures(BuildResult(reading_list, tuple(outcomes)))
+            if strict and code:
+                raise _Stop("stopped at the first failed article (--strict) — nothing was written")
+            if not cards:
+                raise _Stop("no cards were made — nothing was written")
+    except _Stop as stop:
+        progress.finish()
+        _fail(str(stop), EXIT_SOME_FAILED)
     except QuizgenError as exc:
+        progress.finish()
         _fail(exc.message)
     except KeyboardInterrupt:
+        progress.finish()
         _fail("interrupted — the previous output is untouched", 130)
-    built = len(result.results) - len(result.failures)
+    progress.finish()
+    built = sum(1 for r in outcomes if r.ok)
     if not quiet:
         click.echo(
-            f"Wrote {out}: {notes} notes, {len(cards)} cards from {built} articles (deck {reading_list.deck})."
+            f"Wrote {out}: {package.notes} notes, {cards} cards from {built} articles (deck {reading_list.deck})."
         )
     sys.exit(code)
+
+
+class _Stop(Exception):
+    """Stop a build without writing (the message says why)."""
 
 
 def _default_name(deck: str) -> str:

@@ -31,8 +31,12 @@ DAY_PARTS = ("未明", "早朝", "朝", "昼", "夕方", "夕", "夜", "深夜",
 
 _N = r"(?:[0-9]{1,2}|[〇一二三四五六七八九十]{1,3})"
 _alt = "|".join
+# Every date expression starts with one of these: a cheap test at each position before
+# the full pattern (most positions of a sentence start no date).
+_DATE_START = "0-9〇一二三四五六七八九十本令平昭大今昨去来前翌再先おこきあ明午未早朝昼夕夜深"
 DATE_RE = re.compile(
     rf"""
+    (?=[{_DATE_START}])
     (?P<hon>本)?
     (?:
         (?P<era>{_alt(ERAS)})(?P<eyear>元|[0-9]{{1,2}}|[一二三四五六七八九十]{{1,3}})年(?P<efy>度)?

@@ -89,6 +89,7 @@ _UNITS = sorted((
     "基", "議席", "つ", "種類", "大会ぶり", "回目", "度目", "人目", "番目", "の国と地域", "の国・地域",
 ), key=len, reverse=True)  # fmt: skip
 COUNTRY_PREFIXES = ("米", "英", "仏", "独", "中", "露", "韓", "豪", "印", "伊", "加", "北", "南")
+_NAME_SUFFIXES = (*ORG_SUFFIXES, *FACILITY_SUFFIXES)
 _RANGE_MARKS = ("-", "‐", "－", "〜", "~", "～", "―")
 DEMONYM_SUFFIXES = ("人", "語", "製", "産", "系", "風", "流")
 _KANJI_NUM = "〇一二三四五六七八九十百千"
@@ -280,7 +281,7 @@ def _places_and_orgs(tokens: tuple[Token, ...], text: str) -> list[_Span]:
             ):
                 break
             run = text[t.start : n.end]
-            if any(run.endswith(s) for s in (*ORG_SUFFIXES, *FACILITY_SUFFIXES)) and j > i:
+            if j > i and run.endswith(_NAME_SUFFIXES):
                 org_end = j
             j += 1
         if org_end is not None:
@@ -546,22 +547,28 @@ def _is_longer_name(full: str, short: str) -> bool:
     )
 
 
-def canonical_across(fact_lists: Sequence[Sequence[Fact]]) -> list[list[Fact]]:
+def person_names(facts: Iterable[Fact]) -> set[str]:
+    return {f.answer for f in facts if f.kind == "person"}
+
+
+def canonicalise(facts: Sequence[Fact], full_names: set[str]) -> list[Fact]:
     """One person, one name across a reading list: a short name alone in its article (山川)
     takes the fullest name another article gives (山川宏) when exactly one such name exists."""
-    full_names = {f.answer for facts in fact_lists for f in facts if f.kind == "person"}
-    out = []
-    for facts in fact_lists:
-        mapped = []
-        for f in facts:
-            if f.kind == "person":
-                longer = {n for n in full_names if _is_longer_name(n, f.answer)}
-                if len(longer) == 1:
-                    best = longer.pop()
-                    f = replace(f, answer=best, key=f"person:{best}")
-            mapped.append(f)
-        out.append(mapped)
-    return out
+    mapped = []
+    for f in facts:
+        if f.kind == "person":
+            longer = {n for n in full_names if _is_longer_name(n, f.answer)}
+            if len(longer) == 1:
+                best = longer.pop()
+                f = replace(f, answer=best, key=f"person:{best}")
+        mapped.append(f)
+    return mapped
+
+
+def canonical_across(fact_lists: Sequence[Sequence[Fact]]) -> list[list[Fact]]:
+    """``canonicalise`` every article of a list with the names of the whole list."""
+    names = set().union(*(person_names(facts) for facts in fact_lists)) if fact_lists else set()
+    return [canonicalise(facts, names) for facts in fact_lists]
 
 
 def extract_facts(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from quizgen.model import Fact
@@ -378,15 +379,18 @@ def _to_ga(parts: list[Token]) -> str:
     return "".join(out)
 
 
-def _is_past(fact: Fact, published: dt.date | None) -> bool:
+def _is_past(
+    fact: Fact, published: dt.date | None, sentence_dates: Sequence[str] | None = None
+) -> bool:
     """Whether the event is past: the fact's date (or a date of its sentence) is, or the sentence ends in た."""
     if published is not None:
         if fact.kind == "date" and isinstance(fact.value, str):
             return fact.value[:10] <= published.isoformat()
-        from quizgen.dates import find_dates
+        if sentence_dates is None:
+            from quizgen.dates import find_dates
 
-        dates = find_dates(fact.sentence.text, published)
-        if dates and all(d.value[:10] <= published.isoformat() for d in dates):
+            sentence_dates = [d.value for d in find_dates(fact.sentence.text, published)]
+        if sentence_dates and all(v[:10] <= published.isoformat() for v in sentence_dates):
             return True
     return bool(re.search(r"(?:た|だ|ました|でした)[。」]*$", fact.sentence.text))
 
@@ -399,13 +403,16 @@ def blank_question(fact: Fact) -> str:
 
 
 def make_question(
-    fact: Fact, published: dt.date | None = None, names: tuple[str, ...] = ()
+    fact: Fact,
+    published: dt.date | None = None,
+    names: tuple[str, ...] = (),
+    sentence_dates: Sequence[str] | None = None,
 ) -> Question:
     """A question whose answer is ``fact.answer``.
 
     >>> # 中国がサウジアラビアとイランの国交正常化を仲介したのはいつか。 (see tests)
     """
-    prompt = _build(fact, published, names)
+    prompt = _build(fact, published, names, sentence_dates)
     if prompt is not None and _valid(prompt[0], fact):
         return Question(*prompt)
     return Question(blank_question(fact), "blank")
@@ -419,7 +426,12 @@ def _valid(prompt: str, fact: Fact) -> bool:
     return prompt.endswith("か。")
 
 
-def _build(fact: Fact, published: dt.date | None, names: tuple[str, ...]) -> tuple[str, str] | None:
+def _build(
+    fact: Fact,
+    published: dt.date | None,
+    names: tuple[str, ...],
+    sentence_dates: Sequence[str] | None = None,
+) -> tuple[str, str] | None:
     text = fact.sentence.text
     tokens = tokenize(text, names)
     first = next((i for i, t in enumerate(tokens) if t.end > fact.start), None)
@@ -483,7 +495,7 @@ def _build(fact: Fact, published: dt.date | None, names: tuple[str, ...]) -> tup
     if pred is None:
         return None
     pred_first, pred_last = pred
-    past = _is_past(fact, published)
+    past = _is_past(fact, published, sentence_dates)
     final = tokens[pred_last]
     if (
         any(

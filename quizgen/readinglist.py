@@ -44,7 +44,11 @@ DEFAULT_DECK = "quizgen"
 READING_LIST_SUFFIXES = (".yaml", ".yml")
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's C loader when PyYAML has it (about ten times faster on front matter).
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):
     """SafeLoader that leaves timestamps as strings, so we can report bad dates ourselves."""
 
 

@@ -1,0 +1,145 @@
+"""All cores and the article cache: the same output as a serial build, and never stale."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import DATA, DECKS
+
+import quizgen
+from quizgen import cache as cache_module
+from quizgen import pipeline
+from quizgen.cache import ArticleCache
+from quizgen.cli import main
+from quizgen.model import Options
+from quizgen.pipeline import process, resolve_sources
+
+
+def _corpus(tmp_path: Path) -> Path:
+    """A reading list of 12 articles (our samples, twice with other dates), so that two
+    workers really share the work."""
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    sources = [*sorted((DECKS / "articles").glob("*.txt")), DATA / "articles" / "wbc-final.txt"]
+    sources += sorted((DATA / "pages").glob("*.txt"))
+    lines = ["deck: 並列::テスト", "articles:"]
+    for i, src in enumerate(sources + sources[:3]):
+        target = articles / f"{i:02d}-{src.name}"
+        shutil.copy(src, target)
+        lines.append(f"  - {{path: articles/{target.name}, published: 2024-0{1 + i % 9}-15}}")
+    reading_list = tmp_path / "list.yaml"
+    reading_list.write_text("\n".join(lines) + "\n", "utf-8")
+    return reading_list
+
+
+def _notes(apkg: Path) -> list[tuple[str, str, str]]:
+    with zipfile.ZipFile(apkg) as z:
+        db = apkg.with_suffix(".anki2")
+        db.write_bytes(z.read("collection.anki2"))
+    with sqlite3.connect(db) as conn:
+        return sorted(conn.execute("SELECT guid, flds, tags FROM notes").fetchall())
+
+
+def test_parallel_build_equals_serial_build(tmp_path: Path) -> None:
+    reading_list = _corpus(tmp_path)
+    serial, parallel = tmp_path / "serial.apkg", tmp_path / "parallel.apkg"
+    for jobs, out in (("1", serial), ("2", parallel)):
+        run = CliRunner().invoke(
+            main, ["build", str(reading_list), "--jobs", jobs, "--no-cache", "-o", str(out)]
+        )
+        assert run.exit_code == 0, run.output
+    serial_notes, parallel_notes = _notes(serial), _notes(parallel)
+    assert len(serial_notes) > 100
+    assert serial_notes == parallel_notes
+
+
+def test_parallel_results_keep_list_order_and_cards(tmp_path: Path) -> None:
+    reading_list = resolve_sources([str(_corpus(tmp_path))])
+    one = process(reading_list, jobs=1)
+    two = process(reading_list, jobs=2)
+    assert [r.entry.label for r in one.results] == [r.entry.label for r in two.results]
+    key = lambda c: (c.guid, c.type, c.front, c.back, c.answer, c.choices, c.cloze)  # noqa: E731
+    assert [key(c) for c in one.cards] == [key(c) for c in two.cards]
+
+
+class _Counter:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.extracted: list[str] = []
+        self.carded: list[str] = []
+        extract, with_cards = pipeline._extract, pipeline._with_cards
+
+        def counting_extract(raw, entry, options):  # type: ignore[no-untyped-def]
+            self.extracted.append(entry.label)
+            return extract(raw, entry, options)
+
+        def counting_cards(result, options, pool):  # type: ignore[no-untyped-def]
+            self.carded.append(result.entry.label)
+            return with_cards(result, options, pool)
+
+        monkeypatch.setattr(pipeline, "_extract", counting_extract)
+        monkeypatch.setattr(pipeline, "_with_cards", counting_cards)
+
+    def reset(self) -> None:
+        self.extracted.clear()
+        self.carded.clear()
+
+
+def test_cache_is_used_and_invalidated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    list_path = _corpus(tmp_path)
+    cache = ArticleCache(tmp_path / "cache")
+    counter = _Counter(monkeypatch)
+
+    def build(options: Options | None = None):  # type: ignore[no-untyped-def]
+        counter.reset()
+        reading_list = resolve_sources([str(list_path)])
+        return process(reading_list, options or reading_list.options, cache=cache)
+
+    cold = build()
+    assert len(counter.extracted) == 12 and len(counter.carded) == 12
+    warm = build()
+    assert counter.extracted == [] and counter.carded == []
+    assert [c.guid for c in warm.cards] == [c.guid for c in cold.cards]
+
+    # Editing one article redoes that article; the others come from the cache.
+    edited = sorted((tmp_path / "articles").glob("*.txt"))[5]
+    edited.write_text(
+        edited.read_text("utf-8").replace("。", "。\n", 1)
+        + "\n追加の一文は2024年5月1日に書かれた。\n",
+        "utf-8",
+    )
+    build()
+    assert len(counter.extracted) == 1 and counter.extracted[0].endswith(edited.name)
+
+    # Options that change cards redo the cards, not the reading and the facts.
+    build(Options(max_facts=5))
+    assert counter.extracted == [] and len(counter.carded) == 12
+    # Options that change facts redo everything.
+    build(Options(names=("張又侠",)))
+    assert len(counter.extracted) == 12
+
+    # A new quizgen version (or changed package files) never serves old results.
+    monkeypatch.setattr(quizgen, "__version__", "99.0.0")
+    cache_module.code_fingerprint.cache_clear()
+    try:
+        build()
+        assert len(counter.extracted) == 12
+    finally:
+        cache_module.code_fingerprint.cache_clear()
+
+
+def test_a_damaged_cache_entry_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    list_path = _corpus(tmp_path)
+    cache = ArticleCache(tmp_path / "cache")
+    reading_list = resolve_sources([str(list_path)])
+    first = process(reading_list, cache=cache)
+    for entry in (tmp_path / "cache").rglob("*.pickle"):
+        entry.write_bytes(b"not a pickle")
+    counter = _Counter(monkeypatch)
+    again = process(reading_list, cache=cache)
+    assert len(counter.extracted) == 12
+    assert [c.guid for c in again.cards] == [c.guid for c in first.cards]
