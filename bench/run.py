@@ -1,16 +1,25 @@
-"""Benchmark: quizgen's whole build against fugashi alone, on the same text.
+"""Benchmark: quizgen's whole build against fugashi alone, on the same text, and at scale.
 
-    python bench/run.py [--mb 5]
+    python bench/run.py [--mb 5] [--scale 10000] [--jobs 0]
 
-Makes a corpus from the sample articles in decks/ (dates, names and numbers varied per copy,
-so no article repeats verbatim), then times (a) fugashi tokenising every sentence reading the
-features quizgen reads, and (b) the whole build (read, clean, facts, cards, package), and
-prints both, their ratio, articles per second, peak memory and the cold start of --help.
+Makes a corpus from our own sample articles (decks/, tests/data/, gold/; dates, names and
+numbers varied per copy, so no article repeats verbatim) and prints:
+
+* fugashi alone: tokenising every body sentence, reading the features quizgen reads;
+* the whole ``quizgen build`` (read, clean, facts, cards, package) in one process, its ratio
+  to fugashi alone, and articles per second;
+* the same build with every core (``--jobs``), from a cold article cache;
+* a rebuild after editing one article (warm cache), as a share of the cold build;
+* the cold start of ``quizgen --help`` and ``quizgen --version``;
+* peak memory of a build of ``--scale`` articles (the largest process, workers included).
+
+Every build runs as a separate ``python -m quizgen`` process, as a user runs it.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import resource
@@ -22,83 +31,127 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SURNAMES = ("山田", "佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "中村")
+GIVEN = ("和男", "花子", "太郎", "真人", "健一", "美咲", "翔太", "陽子")
+SOURCES = [
+    *sorted((ROOT / "decks" / "articles").glob("*.txt")),
+    *sorted((ROOT / "gold" / "articles").glob("*.txt")),
+    ROOT / "tests" / "data" / "articles" / "wbc-final.txt",
+    *sorted((ROOT / "tests" / "data" / "pages").glob("*.txt")),
+]
+NAMES_RE = re.compile("|".join(["植田和男", "山川宏", "杉本達治", "神田真人", "栗山英樹"]))
 
 
-def make_corpus(target: Path, megabytes: float) -> list[Path]:
-    sources = sorted((ROOT / "decks" / "articles").glob("*.txt"))
-    texts = [s.read_text("utf-8") for s in sources]
+def make_corpus(target: Path, megabytes: float = 0, count: int = 0) -> Path:
+    """Articles varied from our samples until ``megabytes`` or ``count``; returns a list."""
+    texts = [s.read_text("utf-8") for s in SOURCES]
     rng = random.Random(1)
-    paths, size, i = [], 0, 0
-    while size < megabytes * 1024 * 1024:
+    target.mkdir(parents=True, exist_ok=True)
+    lines = ["deck: bench", "articles:"]
+    size, i = 0, 0
+    while (megabytes and size < megabytes * 1024 * 1024) or (count and i < count):
         text = texts[i % len(texts)]
         text = re.sub(r"\d+", lambda m: str(int(m.group(0)) + rng.randint(0, 9)), text)
-        text = text.replace("植田和男", rng.choice(SURNAMES) + "和男")
-        text = re.sub(
-            r"published: \d+-\d+-\d+",
-            f"published: 2024-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
-            text,
-        )
+        text = NAMES_RE.sub(lambda m: rng.choice(SURNAMES) + rng.choice(GIVEN), text)
+        text = re.sub(r"published: [\d-]+\n", "", text)
         path = target / f"a{i:05d}.txt"
         path.write_text(text, "utf-8")
-        paths.append(path)
+        published = f"2024-{rng.randint(1, 12):02d}-{rng.randint(10, 28)}"
+        lines.append(f"  - {{path: {path.name}, published: {published}}}")
         size += len(text.encode("utf-8"))
         i += 1
-    return paths
+    reading_list = target / "list.yaml"
+    reading_list.write_text("\n".join(lines) + "\n", "utf-8")
+    return reading_list
+
+
+def fugashi_alone(reading_list: Path) -> tuple[float, int]:
+    from quizgen.clean import clean
+    from quizgen.load import read_article
+    from quizgen.readinglist import load_reading_list
+    from quizgen.tokenize import get_tagger
+
+    sentences = [
+        s.text
+        for e in load_reading_list(reading_list).articles
+        for s in clean(read_article(e)).sentences
+    ]
+    tagger = get_tagger()
+    start = time.perf_counter()
+    for sentence in sentences:
+        for node in tagger(sentence):
+            f = node.feature
+            _ = (f.pos1, f.pos2, f.pos3, f.pos4, f.cType, f.cForm, f.lemma, f.orthBase, f.kana)
+            _ = node.is_unk
+    return time.perf_counter() - start, len(sentences)
+
+
+def build(reading_list: Path, out: Path, cache: Path, *flags: str) -> float:
+    env = {**os.environ, "QUIZGEN_CACHE_DIR": str(cache)}
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "quizgen", "build", str(reading_list), "-o", str(out), "-q", *flags],
+        check=True,
+        env=env,
+    )
+    return time.perf_counter() - start
+
+
+def startup(*args: str) -> float:
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "quizgen", *args], capture_output=True, check=True)
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mb", type=float, default=5.0, help="corpus size in MB")
+    parser.add_argument("--scale", type=int, default=10000, help="articles for the memory run")
+    parser.add_argument("--jobs", type=int, default=0, help="workers (0: one per core)")
     args = parser.parse_args()
-    from quizgen.anki import write_package
-    from quizgen.clean import clean
-    from quizgen.load import read_article
-    from quizgen.pipeline import process, resolve_sources
-    from quizgen.readinglist import entries_from_files
-    from quizgen.tokenize import get_tagger
+    jobs = str(args.jobs or os.cpu_count() or 1)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        paths = make_corpus(Path(tmp), args.mb)
-        sentences = [
-            s.text
-            for e in entries_from_files([str(p) for p in paths])
-            for s in clean(read_article(e)).sentences
-        ]
-        tagger = get_tagger()
-        start = time.perf_counter()
-        for sentence in sentences:
-            for node in tagger(sentence):
-                f = node.feature
-                _ = (
-                    f.pos1,
-                    f.pos2,
-                    f.pos3,
-                    f.pos4,
-                    f.cType,
-                    f.cForm,
-                    f.lemma,
-                    f.orthBase,
-                    f.kana,
-                    node.is_unk,
-                )
-        fugashi_s = time.perf_counter() - start
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        reading_list = make_corpus(tmp / "corpus", megabytes=args.mb)
+        articles = len(reading_list.read_text("utf-8").splitlines()) - 2
+        tagger_s, sentences = fugashi_alone(reading_list)
+        # Compile the user dictionary once, outside the timings.
+        build(reading_list.parent / "list.yaml", tmp / "warm.apkg", tmp / "c0", "--jobs", "1")
+        serial_s = build(reading_list, tmp / "a.apkg", tmp / "c0", "--jobs", "1", "--no-cache")
+        parallel_s = build(reading_list, tmp / "b.apkg", tmp / "c1", "--jobs", jobs)
+        edited = reading_list.parent / "a00007.txt"
+        edited.write_text(
+            edited.read_text("utf-8") + "\n追加の一文は2024年5月1日に書かれた。\n", "utf-8"
+        )
+        rebuild_s = build(reading_list, tmp / "b.apkg", tmp / "c1", "--jobs", jobs)
 
-        start = time.perf_counter()
-        reading_list = resolve_sources([str(p) for p in paths])
-        result = process(reading_list)
-        write_package("bench", result.cards, Path(tmp) / "bench.apkg")
-        build_s = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "quizgen", "--help"], capture_output=True, check=True)
-    help_s = time.perf_counter() - start
-    print(f"corpus: {len(paths)} articles, {args.mb:g} MB, {len(sentences)} sentences")
-    print(f"fugashi alone: {fugashi_s:.2f} s")
-    print(f"quizgen build: {build_s:.2f} s ({len(result.cards)} cards)")
-    print(f"ratio build / fugashi: {build_s / fugashi_s:.2f}")
-    print(f"articles per second (serial): {len(paths) / build_s:.1f}")
-    print(f"peak memory: {peak_mb:.0f} MB")
-    print(f"cold start of quizgen --help: {help_s * 1000:.0f} ms")
+        print(f"corpus: {articles} articles, {args.mb:g} MB, {sentences} sentences; {jobs} cores")
+        print(f"fugashi alone:                 {tagger_s:7.2f} s")
+        print(
+            f"quizgen build, 1 process:      {serial_s:7.2f} s  (ratio to fugashi {serial_s / tagger_s:.2f}, {articles / serial_s:.0f} articles/s)"
+        )
+        print(
+            f"quizgen build, {jobs} workers:     {parallel_s:7.2f} s  (ratio to fugashi {parallel_s / tagger_s:.2f}, {articles / parallel_s:.0f} articles/s, cold cache)"
+        )
+        print(
+            f"rebuild after editing 1 article: {rebuild_s:5.2f} s  ({rebuild_s / parallel_s:.0%} of the cold build)"
+        )
+        print(
+            f"cold start: --help {startup('--help') * 1000:.0f} ms, --version {startup('--version') * 1000:.0f} ms"
+        )
+
+        if args.scale:
+            big = make_corpus(tmp / "big", count=args.scale)
+            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            scale_s = build(big, tmp / "big.apkg", tmp / "c2", "--jobs", jobs)
+            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            note = "" if peak > before else " (no larger than an earlier run)"
+            print(
+                f"{args.scale} articles: {scale_s:.1f} s, peak memory {peak / 1024:.0f} MB (largest process){note}"
+            )
 
 
 if __name__ == "__main__":

@@ -61,9 +61,19 @@ def _jobs() -> int:
 
 
 def _cache() -> Any:
+    """The user's article cache, or with --no-cache one that lives for this run only (the
+    two passes of a build still hand articles over through it)."""
+    import atexit
+    import shutil
+    import tempfile
+
     from quizgen.cache import ArticleCache
 
-    return None if _SETTINGS["no_cache"] else ArticleCache()
+    if not _SETTINGS["no_cache"]:
+        return ArticleCache()
+    root = tempfile.mkdtemp(prefix="quizgen-run-")
+    atexit.register(shutil.rmtree, root, True)
+    return ArticleCache(Path(root))
 
 
 class _Progress:
@@ -244,12 +254,14 @@ def build(sources, card_types, max_facts, furigana, strict, quiet, output) -> No
         ) as package:
             for result in iter_results(
                 reading_list, options, strict=strict, jobs=_jobs(), cache=_cache(),
-                progress=progress,
+                progress=progress, with_notes=True,
             ):  # fmt: skip
                 if result.ok:
-                    package.add(result.cards)
-                    cards += len(result.cards)
-                outcomes.append(result if not result.ok else replace(result, facts=(), cards=()))
+                    package.add_rows(result.notes)
+                    cards += sum(len(note.ords) for note in result.notes)
+                outcomes.append(
+                    result if not result.ok else replace(result, facts=(), cards=(), notes=())
+                )
             code = _report_failures(BuildResult(reading_list, tuple(outcomes)))
             if strict and code:
                 raise _Stop("stopped at the first failed article (--strict) — nothing was written")

@@ -155,6 +155,19 @@ class Card:
 
 
 @dataclass(frozen=True)
+class NoteRow:
+    """One Anki note ready for the package: what genanki would write, without the ids and
+    times of a particular build (``anki.note_rows`` makes them, ``PackageWriter`` writes)."""
+
+    guid: str
+    model_id: int
+    tags: str
+    fields: str  # joined with \x1f
+    sort_field: str
+    ords: tuple[int, ...]  # one card per template (or cloze number - 1)
+
+
+@dataclass(frozen=True)
 class ArticleResult:
     """What the pipeline made of one article: facts and cards, or the error that stopped it."""
 
@@ -163,6 +176,7 @@ class ArticleResult:
     facts: tuple[Fact, ...] = ()
     cards: tuple[Card, ...] = ()
     error: Exception | None = None
+    notes: tuple[NoteRow, ...] = ()  # the cards as Anki notes, when the build asked for them
 
     @property
     def ok(self) -> bool:

@@ -6,6 +6,8 @@ holding either its facts and cards or the error that stopped it.
 
 from __future__ import annotations
 
+import hashlib
+import heapq
 import logging
 import multiprocessing
 from collections import deque
@@ -23,7 +25,16 @@ from quizgen.errors import NothingToLearnError, QuizgenError, ReadingListError
 from quizgen.facts import canonicalise, extract_facts, person_names
 from quizgen.fetch import Fetcher
 from quizgen.load import read_article
-from quizgen.model import ArticleEntry, ArticleResult, Card, Fact, Options, RawArticle, ReadingList
+from quizgen.model import (
+    ArticleEntry,
+    ArticleResult,
+    Card,
+    Fact,
+    Options,
+    RawArticle,
+    ReadingList,
+    Sentence,
+)
 from quizgen.readinglist import DEFAULT_DECK, entries_from_files, is_reading_list, load_reading_list
 
 log = logging.getLogger(__name__)
@@ -105,50 +116,99 @@ class _Extracted:
     undated: bool  # no published date: relative dates were not resolved
 
 
-def _extract_one(entry: ArticleEntry, options: Options, cache: ArticleCache | None) -> _Extracted:
+@dataclass(frozen=True)
+class _Pending:
+    """An article read and hashed by the parent, to be extracted (by a worker)."""
+
+    entry: ArticleEntry
+    raw: RawArticle
+    key: str | None
+
+
+def _probe(entry: ArticleEntry, options: Options, cache: ArticleCache | None) -> Any:
+    """Read an article and look its summary up: an ``_Extracted`` when done (a cache hit or
+    an unreadable article), else the ``_Pending`` work for ``_extract_pending``."""
     try:
         raw = read_article(entry, _fetcher())
     except QuizgenError as exc:
         return _Extracted(None, ArticleResult(entry, error=exc), (), frozenset(), False)
     key = None
-    result: ArticleResult | None = None
     if cache is not None:
         key = make_key("article", entry, options.names, raw.text, raw.is_html, raw.metadata)
-        result = cache.get(key)
-    if result is None:
-        try:
-            result = _extract(raw, entry, options)
-        except QuizgenError as exc:
-            result = ArticleResult(entry, error=exc)
-        if cache is not None and key is not None:
-            cache.put(key, result)
-    result = replace(result, entry=entry)
-    pool = tuple(distractor_pool([result.facts]))
-    names = frozenset(person_names(result.facts))
+        summary = cache.get(key + "-summary")
+        if isinstance(summary, _Extracted):
+            return replace(summary, result=replace(summary.result, entry=entry))
+    return _Pending(entry, raw, key)
+
+
+def _extract_pending(pending: _Pending, options: Options, cache: ArticleCache | None) -> _Extracted:
+    entry, key = pending.entry, pending.key
+    try:
+        result = _extract(pending.raw, entry, options)
+    except QuizgenError as exc:
+        result = ArticleResult(entry, error=exc)
+    pool = PoolBuilder()
+    pool.add(result.facts)
     undated = result.ok and result.article is not None and result.article.published is None
-    if cache is not None and result.ok:
-        # The parent needs the summary, not the article: pass 2 reads it from the cache.
-        result = replace(result, article=None, facts=())
-    return _Extracted(key, result, pool, names, undated)
+    extracted = _Extracted(
+        key, result, tuple(pool.pool), frozenset(person_names(result.facts)), undated
+    )
+    if cache is not None and key is not None:
+        cache.put(key, result)
+        if result.ok:
+            # The parent needs the summary, not the article: pass 2 reads it from the cache.
+            extracted = replace(extracted, result=replace(result, article=None, facts=()))
+        cache.put(key + "-summary", extracted)
+    return extracted
+
+
+def _extract_one(entry: ArticleEntry, options: Options, cache: ArticleCache | None) -> _Extracted:
+    probed = _probe(entry, options, cache)
+    return probed if isinstance(probed, _Extracted) else _extract_pending(probed, options, cache)
 
 
 class PoolBuilder:
-    """The reading list's distractor pool, built as articles arrive: the first
-    ``POOL_PER_KIND`` distinct answers of each kind, in list order."""
+    """The reading list's distractor pool: for each kind, the ``POOL_PER_KIND`` distinct
+    answers with the smallest hash. Unlike "the first answers of the list", this does not
+    depend on the order articles arrive in (workers) and rarely changes when one article of
+    a long list is edited, so the cards of the others stay cached."""
 
     def __init__(self) -> None:
+        self.heaps: dict[str, list[tuple[int, str, Fact]]] = {}
         self.seen: set[tuple[str, str]] = set()
-        self.per_kind: dict[str, int] = {}
-        self.pool: list[Fact] = []
 
     def add(self, facts: Iterable[Fact]) -> None:
         for fact in facts:
             key = (fact.kind, fact.answer)
-            if key in self.seen or self.per_kind.get(fact.kind, 0) >= POOL_PER_KIND:
+            if key in self.seen:
                 continue
-            self.seen.add(key)
-            self.per_kind[fact.kind] = self.per_kind.get(fact.kind, 0) + 1
-            self.pool.append(fact)
+            rank = int.from_bytes(
+                hashlib.blake2b(f"{fact.kind}:{fact.answer}".encode(), digest_size=8).digest()
+            )
+            heap = self.heaps.setdefault(fact.kind, [])
+            if len(heap) < POOL_PER_KIND:
+                heapq.heappush(heap, (-rank, fact.answer, _light(fact)))
+                self.seen.add(key)
+            elif -heap[0][0] > rank:
+                _, dropped, _ = heapq.heapreplace(heap, (-rank, fact.answer, _light(fact)))
+                self.seen.discard((fact.kind, dropped))
+                self.seen.add(key)
+
+    @property
+    def pool(self) -> list[Fact]:
+        return [
+            fact
+            for kind in sorted(self.heaps)
+            for _, _, fact in sorted(self.heaps[kind], key=lambda item: (-item[0], item[1]))
+        ]
+
+
+_NO_SENTENCE = Sentence(0, "", 0, 0)
+
+
+def _light(fact: Fact) -> Fact:
+    """A pool fact without its sentence (distractors read kind, answer, value and unit)."""
+    return replace(fact, sentence=_NO_SENTENCE)
 
 
 def distractor_pool(fact_lists: Iterable[Sequence[Fact]]) -> list[Fact]:
@@ -168,6 +228,7 @@ class _CardContext:
     names: frozenset[str]
     cache: ArticleCache | None
     digest: str  # of the pool and the names, for card cache keys
+    with_notes: bool = False  # also make the Anki note rows (in the worker, cached)
 
 
 _CONTEXT: _CardContext | None = None
@@ -179,28 +240,61 @@ def _set_context(context: _CardContext | None, fetcher: Fetcher | None = None) -
     _CONTEXT, _FETCHER = context, fetcher
 
 
-def _fetcher() -> Fetcher:
-    return _FETCHER if _FETCHER is not None else Fetcher()
+def _fetcher() -> Fetcher | None:
+    return _FETCHER  # None: read_article makes one when an entry is a URL
 
 
-def _cards_one(extracted: _Extracted) -> ArticleResult:
+def _card_key(extracted: _Extracted, context: _CardContext) -> str | None:
+    if context.cache is None or extracted.key is None:
+        return None
+    return make_key("cards", extracted.key, context.options, context.digest, context.with_notes)
+
+
+def _card_probe(extracted: _Extracted) -> Any:
+    """A finished result (failed article, or cards in the cache), else the work for a worker."""
     context = _CONTEXT
     assert context is not None
-    result = extracted.result
-    if not result.ok:
-        return result
-    key = None
-    if context.cache is not None and extracted.key is not None:
-        key = make_key("cards", extracted.key, context.options, context.digest)
+    if not extracted.result.ok:
+        return extracted.result
+    key = _card_key(extracted, context)
+    if key is not None and context.cache is not None:
         cached = context.cache.get(key)
-        if cached is not None:
-            return replace(cached, entry=result.entry)
+        if isinstance(cached, ArticleResult):
+            return replace(cached, entry=extracted.result.entry)
+    return _CardWork(extracted, key)
+
+
+@dataclass(frozen=True)
+class _CardWork:
+    extracted: _Extracted
+    key: str | None
+
+
+def _cards_one(work: _CardWork | _Extracted) -> ArticleResult:
+    context = _CONTEXT
+    assert context is not None
+    if isinstance(work, _Extracted):
+        probed = _card_probe(work)
+        if isinstance(probed, ArticleResult):
+            return probed
+        work = probed
+    assert isinstance(work, _CardWork)
+    extracted, key = work.extracted, work.key
+    result = extracted.result
+    if context.cache is not None and extracted.key is not None:
         stored = context.cache.get(extracted.key)
-        if stored is None:  # removed between the passes: extract again
+        if not isinstance(stored, ArticleResult):  # removed between the passes: extract again
             stored = _extract_one(result.entry, context.options, None).result
         result = replace(stored, entry=result.entry)
     result = replace(result, facts=tuple(canonicalise(result.facts, set(context.names))))
     result = _with_cards(result, context.options, list(context.pool))
+    if context.with_notes and result.ok:
+        from quizgen.anki import note_rows
+
+        options = context.options
+        notes = note_rows(result.cards, options.furigana, options.names)
+        # The package needs the notes only: the rest stays in the worker.
+        result = ArticleResult(result.entry, notes=notes)
     if key is not None and context.cache is not None:
         context.cache.put(key, result)
     return result
@@ -232,6 +326,7 @@ def iter_results(
     jobs: int = 1,
     cache: ArticleCache | None = None,
     progress: Progress | None = None,
+    with_notes: bool = False,
 ) -> Iterator[ArticleResult]:
     """Each article's result, in list order, streamed: nothing holds every article at once
     when a ``cache`` keeps the facts between the two passes.
@@ -239,7 +334,8 @@ def iter_results(
     Pass 1 reads and extracts every article (``jobs`` processes; cached by content, options
     and code version). The distractor pool and the list's full names come from it. Pass 2
     makes each article's cards (cached by the extraction, the options and the pool).
-    ``strict`` stops at the first article that fails.
+    ``strict`` stops at the first article that fails. ``with_notes`` also gives each
+    result its Anki note rows (``anki.note_rows``), made in the workers and cached.
     """
     options = options or reading_list.options
     entries = reading_list.articles
@@ -248,7 +344,9 @@ def iter_results(
         extracted: list[_Extracted] = []
         raw_pool = PoolBuilder()
         names: frozenset[str] = frozenset()
-        for item in workers.map(partial(_extract_one, options=options, cache=cache), entries):
+        extract = partial(_extract_pending, options=options, cache=cache)
+        probe = partial(_probe, options=options, cache=cache)
+        for item in workers.map(extract, entries, local=probe, done_type=_Extracted):
             raw_pool.add(item.pool)
             names |= item.names
             extracted.append(replace(item, pool=(), names=frozenset()))
@@ -274,9 +372,12 @@ def iter_results(
         # The first distinct answers of the list, then one name per person.
         pool = tuple(distractor_pool([canonicalise(raw_pool.pool, set(names))]))
         digest = make_key([(f.kind, f.answer, f.value, f.unit) for f in pool], sorted(names))
-        context = _CardContext(options, pool, names, cache, digest)
+        context = _CardContext(options, pool, names, cache, digest, with_notes)
         made = 0
-        for done, result in enumerate(workers.map(_cards_one, extracted, context=context), 1):
+        results = workers.map(
+            _cards_one, extracted, context=context, local=_card_probe, done_type=ArticleResult
+        )
+        for done, result in enumerate(results, 1):
             made += len(result.cards)
             if progress is not None:
                 progress("cards", done, len(extracted), made)
@@ -319,25 +420,42 @@ class _Workers:
         _set_context(None)
 
     def map(
-        self, fn: Callable[[Any], Any], items: Sequence[Any], context: _CardContext | None = None
+        self,
+        fn: Callable[[Any], Any],
+        items: Sequence[Any],
+        context: _CardContext | None = None,
+        local: Callable[[Any], Any] | None = None,
+        done_type: type | None = None,
     ) -> Iterator[Any]:
+        """``fn`` over ``items`` in order. ``local(item)`` runs here first: a ``done_type``
+        value is the result (a cache hit costs no worker), anything else is ``fn``'s input."""
+        _set_context(context, self.fetcher)
+
+        def first(item: Any) -> Any:
+            return local(item) if local is not None else item
+
         if self.jobs == 1 or len(items) < 2 * self.jobs:
-            _set_context(context, self.fetcher)
-            yield from map(fn, items)
+            for item in items:
+                work = first(item)
+                yield work if done_type is not None and isinstance(work, done_type) else fn(work)
             return
         if self._executor is not None:
             self._executor.shutdown(wait=True)
         # Forked workers inherit the context (pool, names, options) without pickling it.
-        _set_context(context, self.fetcher)
         self._executor = ProcessPoolExecutor(
             self.jobs, mp_context=multiprocessing.get_context("fork")
         )
         window = 8 * self.jobs
-        pending: deque[Future[Any]] = deque()
-        it = iter(items)
-        for item in it:
-            pending.append(self._executor.submit(fn, item))
-            if len(pending) >= window:
-                yield pending.popleft().result()
+        pending: deque[Any] = deque()
+        for item in items:
+            work = first(item)
+            if done_type is not None and isinstance(work, done_type):
+                pending.append(work)
+            else:
+                pending.append(self._executor.submit(fn, work))
+            while len(pending) >= window or (pending and not isinstance(pending[0], Future)):
+                head = pending.popleft()
+                yield head.result() if isinstance(head, Future) else head
         while pending:
-            yield pending.popleft().result()
+            head = pending.popleft()
+            yield head.result() if isinstance(head, Future) else head
