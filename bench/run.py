@@ -84,6 +84,45 @@ def fugashi_alone(reading_list: Path) -> tuple[float, int]:
     return time.perf_counter() - start, len(sentences)
 
 
+def breakdown(reading_list: Path, limit: int = 600) -> dict[str, float]:
+    """Seconds per stage, in this process, over the first ``limit`` articles (no cache)."""
+    from quizgen.anki import PackageWriter, note_rows
+    from quizgen.cards import make_cards
+    from quizgen.clean import clean
+    from quizgen.facts import extract_facts
+    from quizgen.load import read_article
+    from quizgen.model import ArticleResult, Options
+    from quizgen.pipeline import distractor_pool
+    from quizgen.readinglist import load_reading_list
+    from quizgen.tokenize import tokenize
+
+    times: dict[str, float] = {}
+
+    def timed(stage: str, fn, *args):
+        start = time.perf_counter()
+        value = fn(*args)
+        times[stage] = times.get(stage, 0.0) + time.perf_counter() - start
+        return value
+
+    entries = load_reading_list(reading_list).articles[:limit]
+    results = []
+    for entry in entries:
+        article = timed("read and clean", lambda e: clean(read_article(e)), entry)
+        timed("tokenise", lambda a: [tokenize(s.text) for s in a.sentences], article)
+        facts = timed("facts", extract_facts, article)
+        results.append(ArticleResult(entry, article, tuple(facts)))
+    pool = distractor_pool([r.facts for r in results])
+    options = Options()
+    with tempfile.TemporaryDirectory() as tmp:
+        package = PackageWriter("b", Path(tmp) / "b.apkg")
+        for r in results:
+            cards = timed("cards", make_cards, r.article, r.facts, options, pool)
+            rows = timed("notes", note_rows, cards)
+            timed("package", package.add_rows, rows)
+        timed("package", package.close)
+    return times
+
+
 def build(reading_list: Path, out: Path, cache: Path, *flags: str) -> float:
     env = {**os.environ, "QUIZGEN_CACHE_DIR": str(cache)}
     start = time.perf_counter()
@@ -145,6 +184,11 @@ def main() -> None:
         )
         rebuild_s = build(reading_list, tmp / "b.apkg", tmp / "c1", "--jobs", jobs)
 
+        stages = breakdown(reading_list)
+        tokenise_s = stages["tokenise"]
+        print("per stage, first 600 articles, one process (× the time of tokenising):")
+        for stage, seconds in stages.items():
+            print(f"  {stage:15} {seconds:6.2f} s  {seconds / tokenise_s:5.1f}×")
         print(f"corpus: {articles} articles, {args.mb:g} MB, {sentences} sentences; {jobs} cores")
         print(f"fugashi alone:                 {tagger_s:7.2f} s")
         print(

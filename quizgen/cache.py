@@ -4,10 +4,10 @@ kept on disk so that a rebuild after editing one article redoes only that articl
 Keys hash everything the result depends on: the article's text as read and its entry
 (title, date, tags, URL, identity), the options that change facts or cards, and the code
 (the quizgen version and a fingerprint of the installed package files, so an upgrade or a
-local edit never serves stale results). Entries are pickles written to a temporary file and
-renamed into place, so concurrent builds never read half a file; a damaged or unreadable
-entry counts as a miss. The cache lives in ``$QUIZGEN_CACHE_DIR`` or the user's cache
-directory (``~/.cache/quizgen/articles``).
+local edit never serves stale results). Entries are pickles in one SQLite database, which
+concurrent builds share safely; a damaged or unreadable entry counts as a miss. The cache
+lives in ``$QUIZGEN_CACHE_DIR`` or the user's cache directory
+(``~/.cache/quizgen/articles.sqlite3``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import contextlib
 import hashlib
 import os
 import pickle
-import tempfile
+import sqlite3
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ import quizgen
 from quizgen.fetch import cache_dir
 
 FORMAT = "1"
+_CONNECTIONS: dict[tuple[int, str], sqlite3.Connection] = {}
 
 
 @lru_cache(maxsize=1)
@@ -48,32 +49,50 @@ def make_key(*parts: object) -> str:
 
 
 class ArticleCache:
-    """Pickled results by key under ``root`` (default: the user's cache directory)."""
+    """Pickled results by key, in one SQLite file (default: the user's cache directory).
+
+    One database rather than a file per entry: creating thousands of small files cost more
+    than the work they saved. SQLite in WAL mode lets concurrent builds (and a build's worker
+    processes) read and write it safely; a writer waits for another up to 30 s.
+    """
 
     def __init__(self, root: Path | None = None) -> None:
-        self.root = root if root is not None else cache_dir() / "articles"
+        self.root = root if root is not None else cache_dir()
+        self.path = self.root / "articles.sqlite3"
 
-    def _path(self, key: str) -> Path:
-        return self.root / key[:2] / f"{key}.pickle"
+    def _db(self) -> sqlite3.Connection | None:
+        # One connection per process and database: a connection must not cross a fork, and
+        # a worker gets the cache object pickled with every task.
+        key = (os.getpid(), str(self.path))
+        conn = _CONNECTIONS.get(key)
+        if conn is None:
+            try:
+                self.root.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value BLOB)"
+                )
+            except (OSError, sqlite3.Error):
+                return None  # a cache that cannot be opened only costs time
+            _CONNECTIONS[key] = conn
+        return conn
 
     def get(self, key: str) -> Any | None:
-        try:
-            with self._path(key).open("rb") as fh:
-                return pickle.load(fh)
-        except FileNotFoundError:
+        conn = self._db()
+        if conn is None:
             return None
-        except Exception:  # a damaged entry (interrupted disk, other version): rebuild it
+        try:
+            row = conn.execute("SELECT value FROM entries WHERE key = ?", (key,)).fetchone()
+            return pickle.loads(row[0]) if row is not None else None
+        except Exception:  # a damaged entry or database: rebuild the article
             return None
 
     def put(self, key: str, value: Any) -> None:
-        path = self._path(key)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except OSError:
-            # A cache that cannot be written only costs time.
-            with contextlib.suppress(OSError, UnboundLocalError):
-                os.unlink(tmp)
+        conn = self._db()
+        if conn is None:
+            return
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("INSERT OR REPLACE INTO entries VALUES (?, ?)", (key, data))

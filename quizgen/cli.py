@@ -61,19 +61,10 @@ def _jobs() -> int:
 
 
 def _cache() -> Any:
-    """The user's article cache, or with --no-cache one that lives for this run only (the
-    two passes of a build still hand articles over through it)."""
-    import atexit
-    import shutil
-    import tempfile
-
+    """The user's article cache; None with --no-cache (articles then stay in memory)."""
     from quizgen.cache import ArticleCache
 
-    if not _SETTINGS["no_cache"]:
-        return ArticleCache()
-    root = tempfile.mkdtemp(prefix="quizgen-run-")
-    atexit.register(shutil.rmtree, root, True)
-    return ArticleCache(Path(root))
+    return None if _SETTINGS["no_cache"] else ArticleCache()
 
 
 class _Progress:
@@ -144,7 +135,7 @@ def source_options(func: Callable[..., Any]) -> Callable[..., Any]:
             is_flag=True,
             expose_value=False,
             callback=_remember,
-            help="Do not read or write the article cache.",
+            help="Do not read or write the article cache (articles stay in memory).",
         ),
     ]
     for decorator in reversed(decorators):

@@ -6,6 +6,7 @@ holding either its facts and cards or the error that stopped it.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import heapq
 import logging
@@ -417,6 +418,7 @@ class _Workers:
     def __exit__(self, *exc: object) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
+            gc.unfreeze()
         _set_context(None)
 
     def map(
@@ -442,6 +444,9 @@ class _Workers:
         if self._executor is not None:
             self._executor.shutdown(wait=True)
         # Forked workers inherit the context (pool, names, options) without pickling it.
+        # gc.freeze: their garbage collector then leaves the parent's objects alone instead
+        # of walking (and so copying) every one of them at each full collection.
+        gc.freeze()
         self._executor = ProcessPoolExecutor(
             self.jobs, mp_context=multiprocessing.get_context("fork")
         )

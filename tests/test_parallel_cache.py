@@ -137,8 +137,8 @@ def test_a_damaged_cache_entry_is_rebuilt(tmp_path: Path, monkeypatch: pytest.Mo
     cache = ArticleCache(tmp_path / "cache")
     reading_list = resolve_sources([str(list_path)])
     first = process(reading_list, cache=cache)
-    for entry in (tmp_path / "cache").rglob("*.pickle"):
-        entry.write_bytes(b"not a pickle")
+    with sqlite3.connect(cache.path) as db:
+        assert db.execute("UPDATE entries SET value = ?", (b"not a pickle",)).rowcount >= 24
     counter = _Counter(monkeypatch)
     again = process(reading_list, cache=cache)
     assert len(counter.extracted) == 12
