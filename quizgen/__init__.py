@@ -9,7 +9,10 @@ The pipeline, one module per stage::
     cards.make_cards(article, facts)    -> list[Card]
     anki.write_package(deck, cards, out)
 
-``pipeline.process`` runs them for a whole reading list.
+``pipeline.iter_results`` runs them for a whole reading list (worker processes, an article
+cache, results streamed in list order); ``pipeline.process`` keeps them all;
+``anki.PackageWriter`` writes notes as they come. ``quiz.make_quiz`` and ``export`` make
+classroom quizzes; ``evaluate`` scores extraction against a gold file.
 """
 
 __version__ = "0.1.0"

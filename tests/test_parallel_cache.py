@@ -143,3 +143,33 @@ def test_a_damaged_cache_entry_is_rebuilt(tmp_path: Path, monkeypatch: pytest.Mo
     again = process(reading_list, cache=cache)
     assert len(counter.extracted) == 12
     assert [c.guid for c in again.cards] == [c.guid for c in first.cards]
+
+
+def test_concurrent_builds_share_one_cache(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    reading_list = _corpus(tmp_path)
+    env = {**os.environ, "QUIZGEN_CACHE_DIR": str(tmp_path / "shared-cache")}
+    outs = [tmp_path / "one.apkg", tmp_path / "two.apkg"]
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "quizgen", "build", str(reading_list), "-o", str(out), "-q"],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for out in outs
+    ]
+    for run in runs:
+        _, err = run.communicate(timeout=300)
+        assert run.returncode == 0, err
+    assert _notes(outs[0]) == _notes(outs[1])
+    # and a third build, from the cache both wrote, gives the same notes
+    third = tmp_path / "three.apkg"
+    subprocess.run(
+        [sys.executable, "-m", "quizgen", "build", str(reading_list), "-o", str(third), "-q"],
+        env=env, check=True,
+    )  # fmt: skip
+    assert _notes(third) == _notes(outs[0])
