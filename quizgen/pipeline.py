@@ -11,6 +11,7 @@ import hashlib
 import heapq
 import logging
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -112,7 +113,7 @@ class _Extracted:
 
     key: str | None
     result: ArticleResult  # without its article and facts when they are in the cache
-    pool: tuple[Fact, ...]  # distinct (kind, answer) facts, for the list's distractor pool
+    pool: tuple[PoolItem, ...]  # distinct (kind, answer), for the list's distractor pool
     names: frozenset[str]
     undated: bool  # no published date: relative dates were not resolved
 
@@ -124,11 +125,29 @@ class _Pending:
     entry: ArticleEntry
     raw: RawArticle
     key: str | None
+    stat_key: str | None = None
+
+
+def _stat_key(entry: ArticleEntry, options: Options) -> str | None:
+    """A key from the file's size and modification time: an unchanged file is not read."""
+    if entry.path is None:
+        return None
+    try:
+        stat = os.stat(entry.path)
+    except OSError:
+        return None
+    return make_key("stat", entry, options.names, stat.st_size, stat.st_mtime_ns)
 
 
 def _probe(entry: ArticleEntry, options: Options, cache: ArticleCache | None) -> Any:
     """Read an article and look its summary up: an ``_Extracted`` when done (a cache hit or
     an unreadable article), else the ``_Pending`` work for ``_extract_pending``."""
+    stat_key = _stat_key(entry, options) if cache is not None else None
+    if cache is not None and stat_key is not None:
+        known = cache.get(stat_key)
+        summary = cache.get(known + "-summary") if isinstance(known, str) else None
+        if isinstance(summary, _Extracted):
+            return replace(summary, result=replace(summary.result, entry=entry))
     try:
         raw = read_article(entry, _fetcher())
     except QuizgenError as exc:
@@ -138,8 +157,10 @@ def _probe(entry: ArticleEntry, options: Options, cache: ArticleCache | None) ->
         key = make_key("article", entry, options.names, raw.text, raw.is_html, raw.metadata)
         summary = cache.get(key + "-summary")
         if isinstance(summary, _Extracted):
+            if stat_key is not None:
+                cache.put(stat_key, key)  # touched but unchanged: next time, not even read
             return replace(summary, result=replace(summary.result, entry=entry))
-    return _Pending(entry, raw, key)
+    return _Pending(entry, raw, key, stat_key)
 
 
 def _extract_pending(pending: _Pending, options: Options, cache: ArticleCache | None) -> _Extracted:
@@ -152,7 +173,7 @@ def _extract_pending(pending: _Pending, options: Options, cache: ArticleCache | 
     pool.add(result.facts)
     undated = result.ok and result.article is not None and result.article.published is None
     extracted = _Extracted(
-        key, result, tuple(pool.pool), frozenset(person_names(result.facts)), undated
+        key, result, tuple(pool.items), frozenset(person_names(result.facts)), undated
     )
     if cache is not None and key is not None:
         cache.put(key, result)
@@ -160,12 +181,17 @@ def _extract_pending(pending: _Pending, options: Options, cache: ArticleCache | 
             # The parent needs the summary, not the article: pass 2 reads it from the cache.
             extracted = replace(extracted, result=replace(result, article=None, facts=()))
         cache.put(key + "-summary", extracted)
+        if pending.stat_key is not None:
+            cache.put(pending.stat_key, key)
     return extracted
 
 
 def _extract_one(entry: ArticleEntry, options: Options, cache: ArticleCache | None) -> _Extracted:
     probed = _probe(entry, options, cache)
     return probed if isinstance(probed, _Extracted) else _extract_pending(probed, options, cache)
+
+
+PoolItem = tuple[str, str, Any, "str | None"]  # kind, answer, value, unit
 
 
 class PoolBuilder:
@@ -175,41 +201,51 @@ class PoolBuilder:
     a long list is edited, so the cards of the others stay cached."""
 
     def __init__(self) -> None:
-        self.heaps: dict[str, list[tuple[int, str, Fact]]] = {}
+        self.heaps: dict[str, list[tuple[int, str, PoolItem]]] = {}
         self.seen: set[tuple[str, str]] = set()
 
-    def add(self, facts: Iterable[Fact]) -> None:
+    def add(self, facts: Iterable[Fact | PoolItem]) -> None:
         for fact in facts:
-            key = (fact.kind, fact.answer)
-            if key in self.seen:
+            item = (
+                (fact.kind, fact.answer, fact.value, fact.unit) if isinstance(fact, Fact) else fact
+            )
+            kind, answer = item[0], item[1]
+            if (kind, answer) in self.seen:
                 continue
             rank = int.from_bytes(
-                hashlib.blake2b(f"{fact.kind}:{fact.answer}".encode(), digest_size=8).digest()
+                hashlib.blake2b(f"{kind}:{answer}".encode(), digest_size=8).digest()
             )
-            heap = self.heaps.setdefault(fact.kind, [])
+            heap = self.heaps.setdefault(kind, [])
             if len(heap) < POOL_PER_KIND:
-                heapq.heappush(heap, (-rank, fact.answer, _light(fact)))
-                self.seen.add(key)
+                heapq.heappush(heap, (-rank, answer, item))
+                self.seen.add((kind, answer))
             elif -heap[0][0] > rank:
-                _, dropped, _ = heapq.heapreplace(heap, (-rank, fact.answer, _light(fact)))
-                self.seen.discard((fact.kind, dropped))
-                self.seen.add(key)
+                _, dropped, _ = heapq.heapreplace(heap, (-rank, answer, item))
+                self.seen.discard((kind, dropped))
+                self.seen.add((kind, answer))
+
+    @property
+    def items(self) -> list[PoolItem]:
+        """The pool as plain tuples (what a cache summary stores: cheap to load)."""
+        return [
+            item
+            for kind in sorted(self.heaps)
+            for _, _, item in sorted(self.heaps[kind], key=lambda entry: (-entry[0], entry[1]))
+        ]
 
     @property
     def pool(self) -> list[Fact]:
-        return [
-            fact
-            for kind in sorted(self.heaps)
-            for _, _, fact in sorted(self.heaps[kind], key=lambda item: (-item[0], item[1]))
-        ]
+        return [_pool_fact(item) for item in self.items]
 
 
 _NO_SENTENCE = Sentence(0, "", 0, 0)
 
 
-def _light(fact: Fact) -> Fact:
-    """A pool fact without its sentence (distractors read kind, answer, value and unit)."""
-    return replace(fact, sentence=_NO_SENTENCE)
+def _pool_fact(item: PoolItem) -> Fact:
+    """A pool fact without a sentence (distractors read kind, answer, value and unit)."""
+    kind, answer, value, unit = item
+    key = f"{kind}:{value if kind == 'date' else answer}"
+    return Fact(kind, answer, value, _NO_SENTENCE, 0, 0, answer, key, unit=unit)
 
 
 def distractor_pool(fact_lists: Iterable[Sequence[Fact]]) -> list[Fact]:
