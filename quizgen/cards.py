@@ -15,7 +15,7 @@ import genanki
 from quizgen.distractors import choose_distractors, shuffled_options
 from quizgen.facts import card_facts
 from quizgen.model import Article, Card, Fact, Options
-from quizgen.questions import make_question
+from quizgen.questions import Question, make_question
 
 CLOZE_HINTS = {
     "date": "日付",
@@ -64,31 +64,62 @@ def _blank(sentence: str, spans: list[tuple[int, int]], hint: str) -> str:
     return "".join(out) + sentence[pos:]
 
 
+def _dates_by_sentence(facts: Sequence[Fact]) -> dict[int, list[str]]:
+    dates_of: dict[int, list[str]] = {}
+    for f in facts:
+        if f.kind == "date" and isinstance(f.value, str):
+            dates_of.setdefault(f.sentence.index, []).append(f.value)
+    return dates_of
+
+
+def _askable(fact: Fact) -> bool:
+    # Subheadings and fragments without a sentence end make poor question cards.
+    return bool(re.search(r"[。！？!?」）)]$", fact.sentence.text))
+
+
+def prepared_questions(
+    article: Article, facts: Sequence[Fact], options: Options | None = None
+) -> tuple[tuple[int, int, str, str], ...]:
+    """Question prompts for the facts likely to become cards, made now (when the sentences'
+    tokens are fresh) for ``make_cards`` to use later: (sentence, start, prompt, style)."""
+    options = options or Options()
+    if "question" not in options.card_types and "choice" not in options.card_types:
+        return ()
+    dates_of = _dates_by_sentence(facts)
+    out = []
+    for fact in card_facts(list(facts), options.max_facts):
+        if _askable(fact):
+            q = make_question(
+                fact, article.published_date, options.names, dates_of.get(fact.sentence.index, [])
+            )
+            out.append((fact.sentence.index, fact.start, q.prompt, q.style))
+    return tuple(out)
+
+
 def make_cards(
     article: Article,
     facts: Sequence[Fact],
     options: Options | None = None,
     pool: Sequence[Fact] = (),
+    questions: Sequence[tuple[int, int, str, str]] = (),
 ) -> list[Card]:
     """Cards for one article's facts.
 
-    ``pool`` holds facts of other articles of the reading list (for distractors).
+    ``pool`` holds facts of other articles of the reading list (for distractors);
+    ``questions`` prompts already made (``prepared_questions``).
     """
     options = options or Options()
     chosen = card_facts(list(facts), options.max_facts)
     cards: list[Card] = []
-    dates_of: dict[int, list[str]] = {}
-    for f in facts:
-        if f.kind == "date" and isinstance(f.value, str):
-            dates_of.setdefault(f.sentence.index, []).append(f.value)
+    dates_of = _dates_by_sentence(facts)
+    ready = {(i, start): Question(prompt, style) for i, start, prompt, style in questions}
     if "cloze" in options.card_types:
         cards.extend(_cloze_cards(article, facts, chosen))
     for fact in chosen:
-        # Subheadings and fragments without a sentence end make poor question cards.
-        if not re.search(r"[。！？!?」）)]$", fact.sentence.text):
+        if not _askable(fact):
             continue
         if "question" in options.card_types or "choice" in options.card_types:
-            question = make_question(
+            question = ready.get((fact.sentence.index, fact.start)) or make_question(
                 fact, article.published_date, options.names, dates_of.get(fact.sentence.index, [])
             )
         if "question" in options.card_types:

@@ -177,6 +177,9 @@ class ArticleResult:
     cards: tuple[Card, ...] = ()
     error: Exception | None = None
     notes: tuple[NoteRow, ...] = ()  # the cards as Anki notes, when the build asked for them
+    # Question prompts made while the sentences' tokens were at hand (first pass):
+    # (sentence index, fact start, prompt, style) of the facts likely to become cards.
+    questions: tuple[tuple[int, int, str, str], ...] = ()
 
     @property
     def ok(self) -> bool:

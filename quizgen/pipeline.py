@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from quizgen.cache import ArticleCache, make_key
-from quizgen.cards import make_cards
+from quizgen.cards import make_cards, prepared_questions
 from quizgen.clean import clean
 from quizgen.errors import NothingToLearnError, QuizgenError, ReadingListError
 from quizgen.facts import canonicalise, extract_facts, person_names
@@ -90,7 +90,9 @@ def read_and_extract(
         return ArticleResult(entry, error=exc)
 
 
-def _extract(raw: RawArticle, entry: ArticleEntry, options: Options) -> ArticleResult:
+def _extract(
+    raw: RawArticle, entry: ArticleEntry, options: Options, questions: bool = False
+) -> ArticleResult:
     article = clean(raw)
     facts = extract_facts(article, options.names, options.max_facts)
     if not facts:
@@ -99,7 +101,10 @@ def _extract(raw: RawArticle, entry: ArticleEntry, options: Options) -> ArticleR
             "no facts found (no dates, names, places, numbers or terms)",
             "check that this is a news article",
         )
-    return ArticleResult(entry, article, tuple(facts))
+    # Questions need the sentences' tokens, which are in memory now and may not be by the
+    # time the second pass makes this article's cards.
+    prepared = prepared_questions(article, facts, options) if questions else ()
+    return ArticleResult(entry, article, tuple(facts), questions=prepared)
 
 
 # --- one article in a worker (or in this process) ---------------------------------------
@@ -163,10 +168,12 @@ def _probe(entry: ArticleEntry, options: Options, cache: ArticleCache | None) ->
     return _Pending(entry, raw, key, stat_key)
 
 
-def _extract_pending(pending: _Pending, options: Options, cache: ArticleCache | None) -> _Extracted:
+def _extract_pending(
+    pending: _Pending, options: Options, cache: ArticleCache | None, questions: bool = True
+) -> _Extracted:
     entry, key = pending.entry, pending.key
     try:
-        result = _extract(pending.raw, entry, options)
+        result = _extract(pending.raw, entry, options, questions)
     except QuizgenError as exc:
         result = ArticleResult(entry, error=exc)
     pool = PoolBuilder()
@@ -340,7 +347,7 @@ def _cards_one(work: _CardWork | _Extracted) -> ArticleResult:
 def _with_cards(result: ArticleResult, options: Options, pool: list[Fact]) -> ArticleResult:
     if not result.ok or result.article is None:
         return result
-    cards = make_cards(result.article, result.facts, options, pool)
+    cards = make_cards(result.article, result.facts, options, pool, result.questions)
     if not cards:
         error = NothingToLearnError(
             result.entry.label, "no card could be made from its facts", "check the article's text"
@@ -381,7 +388,7 @@ def iter_results(
         extracted: list[_Extracted] = []
         raw_pool = PoolBuilder()
         names: frozenset[str] = frozenset()
-        extract = partial(_extract_pending, options=options, cache=cache)
+        extract = partial(_extract_pending, options=options, cache=cache, questions=with_cards)
         probe = partial(_probe, options=options, cache=cache)
         for item in workers.map(extract, entries, local=probe, done_type=_Extracted):
             raw_pool.add(item.pool)

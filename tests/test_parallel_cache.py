@@ -73,9 +73,9 @@ class _Counter:
         self.carded: list[str] = []
         extract, with_cards = pipeline._extract, pipeline._with_cards
 
-        def counting_extract(raw, entry, options):  # type: ignore[no-untyped-def]
+        def counting_extract(raw, entry, options, *rest):  # type: ignore[no-untyped-def]
             self.extracted.append(entry.label)
-            return extract(raw, entry, options)
+            return extract(raw, entry, options, *rest)
 
         def counting_cards(result, options, pool):  # type: ignore[no-untyped-def]
             self.carded.append(result.entry.label)
