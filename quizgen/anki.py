@@ -215,8 +215,8 @@ def note_rows(
             NoteRow(
                 guid=note.guid,
                 model_id=note.model.model_id,
-                tags=note._format_tags(),
-                fields=note._format_fields(),
+                tags=" " + " ".join(note.tags) + " ",  # Anki's form: spaces around every tag
+                fields="\x1f".join(note.fields),
                 sort_field=note.sort_field,
                 ords=tuple(card.ord for card in note.cards),
             )

@@ -41,7 +41,7 @@ def code_fingerprint() -> str:
 
 
 def make_key(*parts: object) -> str:
-    digest = hashlib.sha256(quizgen.__version__.encode() + b"\0" + code_fingerprint().encode())
+    digest = hashlib.sha256(code_fingerprint().encode())  # the version is part of it
     for part in parts:
         digest.update(b"\0")
         digest.update(part if isinstance(part, bytes) else repr(part).encode("utf-8"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -72,15 +73,11 @@ class _Progress:
     on a terminal, without --quiet, for lists of more than a few articles."""
 
     def __init__(self, quiet: bool) -> None:
-        import time
-
         self.enabled = not quiet and sys.stderr.isatty()
         self.start = time.monotonic()
         self.shown = False
 
     def __call__(self, stage: str, done: int, total: int, cards: int) -> None:
-        import time
-
         if not self.enabled or total <= 5:
             return
         elapsed = time.monotonic() - self.start

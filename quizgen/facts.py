@@ -149,6 +149,15 @@ def _role_after(text: str, end: int) -> str | None:
     return None
 
 
+def _range_end(tokens: tuple[Token, ...], i: int) -> bool:
+    """tokens[i] is one end of a range of places (金沢-敦賀間): a place, whatever its tag."""
+    return (
+        i + 2 < len(tokens)
+        and tokens[i + 1].surface in _RANGE_MARKS
+        and tokens[i + 2].pos3 == "地名"
+    )
+
+
 def _people(tokens: tuple[Token, ...], text: str) -> list[_Span]:
     spans = []
     names = known_names()
@@ -198,12 +207,7 @@ def _people(tokens: tuple[Token, ...], text: str) -> list[_Span]:
             i = j
             continue
         role = _role_after(text, end)
-        if (
-            j == i + 1
-            and j + 1 < len(tokens)
-            and tokens[j].surface in _RANGE_MARKS
-            and tokens[j + 1].pos3 == "地名"
-        ):
+        if j == i + 1 and _range_end(tokens, i):
             i = j  # 金沢-敦賀間: a place read as a surname (see _places_and_orgs)
             continue
         if (
@@ -234,12 +238,7 @@ def _places_and_orgs(tokens: tuple[Token, ...], text: str) -> list[_Span]:
             spans.append(_Span("organisation", t.start, t.end, None, t.surface))
             i += 1
             continue
-        if (
-            t.pos3 == "人名"
-            and i + 2 < len(tokens)
-            and tokens[i + 1].surface in _RANGE_MARKS
-            and tokens[i + 2].pos3 == "地名"
-        ):
+        if t.pos3 == "人名" and _range_end(tokens, i):
             # 金沢-敦賀間: read as a surname, but it is the other end of a place range.
             spans.append(_Span("place", t.start, t.end, None, t.surface))
             i += 1
@@ -563,12 +562,6 @@ def canonicalise(facts: Sequence[Fact], full_names: set[str]) -> list[Fact]:
                 f = replace(f, answer=best, key=f"person:{best}")
         mapped.append(f)
     return mapped
-
-
-def canonical_across(fact_lists: Sequence[Sequence[Fact]]) -> list[list[Fact]]:
-    """``canonicalise`` every article of a list with the names of the whole list."""
-    names = set().union(*(person_names(facts) for facts in fact_lists)) if fact_lists else set()
-    return [canonicalise(facts, names) for facts in fact_lists]
 
 
 def extract_facts(

@@ -80,16 +80,6 @@ def resolve_sources(sources: Sequence[str]) -> ReadingList:
     )
 
 
-def read_and_extract(
-    entry: ArticleEntry, options: Options, fetcher: Fetcher | None = None
-) -> ArticleResult:
-    """Read, clean and extract the facts of one article; errors become the result's ``error``."""
-    try:
-        return _extract(read_article(entry, fetcher), entry, options)
-    except QuizgenError as exc:
-        return ArticleResult(entry, error=exc)
-
-
 def _extract(
     raw: RawArticle, entry: ArticleEntry, options: Options, questions: bool = False
 ) -> ArticleResult:
@@ -453,7 +443,6 @@ class _Workers:
         self.jobs = max(1, jobs)
         self.fetcher = fetcher
         self._executor: Any = None
-        self._context: _CardContext | None = None
 
     def __enter__(self) -> _Workers:
         return self

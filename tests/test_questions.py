@@ -8,12 +8,20 @@ import pytest
 
 from quizgen.clean import make_sentences
 from quizgen.facts import extract_facts
-from quizgen.model import Article
+from quizgen.model import Article, Fact
 from quizgen.questions import make_question
 
 
 def _article(text: str, published: dt.date) -> Article:
     return Article("t", "t", "t", published, None, None, (), "utf-8", text, make_sentences(text))
+
+
+def _fact(sentence: str, published: dt.date, answer: str) -> Fact:
+    """The fact of ``sentence`` whose answer is ``answer``."""
+    facts = extract_facts(_article(sentence, published))
+    found = [f for f in facts if f.answer == answer]
+    assert found, [f.answer for f in facts]
+    return found[0]
 
 
 # (sentence, published, answer, expected question) — what each guards in the comment.
@@ -129,9 +137,7 @@ CASES = [
 
 @pytest.mark.parametrize(("sentence", "published", "answer", "expected"), CASES)
 def test_questions(sentence: str, published: dt.date, answer: str, expected: str) -> None:
-    facts = [f for f in extract_facts(_article(sentence, published)) if f.answer == answer]
-    assert facts, [f.answer for f in extract_facts(_article(sentence, published))]
-    question = make_question(facts[0], published)
+    question = make_question(_fact(sentence, published, answer), published)
     assert question.prompt == expected
     assert question.prompt.endswith("か。")
 
@@ -157,9 +163,7 @@ UNSAFE = [
 
 @pytest.mark.parametrize(("sentence", "published", "answer"), UNSAFE)
 def test_unsafe_cases_fall_back_to_a_blank(sentence: str, published: dt.date, answer: str) -> None:
-    facts = [f for f in extract_facts(_article(sentence, published)) if f.answer == answer]
-    assert facts
-    question = make_question(facts[0], published)
+    question = make_question(_fact(sentence, published, answer), published)
     assert question.style == "blank"
     assert answer not in question.prompt.split("\n")[0]
     assert question.prompt.endswith("は何か。")
@@ -184,10 +188,7 @@ def test_words_that_look_like_dates_or_numbers_are_not_facts(sentence: str) -> N
 def test_unsafe_transformation_falls_back_to_a_blank() -> None:
     # ロシア is modified by a relative clause: cutting it out would break the sentence.
     sentence = "孤立を深めるロシアに対して中国の提供するライフラインが保証された。"
-    facts = [
-        f for f in extract_facts(_article(sentence, dt.date(2023, 3, 29))) if f.answer == "ロシア"
-    ]
-    question = make_question(facts[0], dt.date(2023, 3, 29))
+    question = make_question(_fact(sentence, dt.date(2023, 3, 29), "ロシア"), dt.date(2023, 3, 29))
     assert question.style == "blank"
     assert (
         question.prompt

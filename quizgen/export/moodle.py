@@ -8,8 +8,8 @@ Moodle), and the XML writer escapes them again for the file.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from html import escape
 
+from quizgen.escape import escape_html as escape
 from quizgen.quiz import Quiz, QuizItem
 
 

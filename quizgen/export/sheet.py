@@ -3,8 +3,7 @@ separate answer key per variant with each answer's source sentence and article."
 
 from __future__ import annotations
 
-from html import escape
-
+from quizgen.escape import escape_html as escape
 from quizgen.quiz import Quiz, QuizItem, Variant
 from quizgen.resources import read_template
 
