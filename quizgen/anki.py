@@ -19,6 +19,7 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import genanki
@@ -26,7 +27,7 @@ import genanki
 from quizgen.dates import format_published
 from quizgen.escape import escape_field
 from quizgen.furigana import furigana_markup
-from quizgen.model import Card, NoteRow
+from quizgen.model import Article, Card, NoteRow
 from quizgen.output import atomic_path
 from quizgen.resources import read_template
 
@@ -101,19 +102,21 @@ def deck_id(name: str) -> int:
     return (1 << 30) + digest % (1 << 30)
 
 
+@lru_cache(maxsize=1024)
 def safe_tag(tag: str) -> str:
     """Anki tags cannot hold spaces (genanki raises) or quotes."""
     tag = re.sub(r"[\s\u3000\"']+", "_", tag.strip())
     return tag.strip("_") or "tag"
 
 
-def _published(card: Card) -> str:
-    return format_published(card.article.published) or ""
+class _ArticleFields:
+    """The fields every note of an article shares (title, date, link), made once."""
 
-
-def _link(card: Card) -> str:
-    url = card.article.url or ""
-    return escape_field(url) if url.startswith(("http://", "https://")) else ""
+    def __init__(self, article: Article) -> None:
+        self.title = escape_field(article.title)
+        self.published = format_published(article.published) or ""
+        url = article.url or ""
+        self.link = escape_field(url) if url.startswith(("http://", "https://")) else ""
 
 
 def _text(text: str, furigana: bool, names: tuple[str, ...]) -> str:
@@ -133,55 +136,57 @@ def _source(card: Card, furigana: bool, names: tuple[str, ...]) -> str:
     )
 
 
-def _meta(card: Card, furigana: bool, names: tuple[str, ...]) -> list[str]:
-    return [
-        _source(card, furigana, names),
-        escape_field(card.article.title),
-        _published(card),
-        _link(card),
-    ]
+def _tags(cards: Sequence[Card]) -> str:
+    """Anki's form of a note's tags: sorted, with a space around every tag."""
+    tags = sorted({safe_tag(t) for c in cards for t in c.tags if t.strip()})
+    return " " + " ".join(tags) + " "
 
 
-def _tags(card: Card) -> list[str]:
-    return sorted({safe_tag(t) for t in card.tags if t.strip()})
+_CLOZE_NUMBER_RE = re.compile(r"{{c(\d+)::.+?}}", re.DOTALL)
 
 
-def build_notes(
+def note_rows(
     cards: Sequence[Card], furigana: bool = False, names: tuple[str, ...] = ()
-) -> list[genanki.Note]:
-    """genanki notes for cards: cloze cards of one sentence make one note."""
-    cloze, question, choice = cloze_model(), question_model(), choice_model()
-    notes: list[genanki.Note] = []
+) -> tuple[NoteRow, ...]:
+    """The notes of ``cards`` as rows for ``PackageWriter.add_rows``: cloze cards of one
+    sentence make one note.
+
+    The rows are what genanki's ``Note`` would write (fields joined by U+001F, the first
+    field as the sort field, one card per cloze number or per template), made without its
+    per-note objects, so that a worker makes them and a cached article skips this work.
+    """
+    shared: dict[int, _ArticleFields] = {}
     by_guid: dict[str, list[Card]] = {}
     for card in cards:
         if card.type == "cloze":
             by_guid.setdefault(card.guid, []).append(card)
+    rows: list[NoteRow] = []
     done: set[str] = set()
     for card in cards:
+        article = shared.get(id(card.article))
+        if article is None:
+            article = shared[id(card.article)] = _ArticleFields(card.article)
+        meta = [article.title, article.published, article.link]
         if card.type == "cloze":
             if card.guid in done:
                 continue
             done.add(card.guid)
             group = sorted(by_guid[card.guid], key=lambda c: c.number)
-            answers = "、".join(escape_field(c.answer) for c in group)
             first = group[0]
-            tags = sorted({t for c in group for t in _tags(c)})
             fields = [
                 first.cloze,
-                answers,
+                "、".join(escape_field(c.answer) for c in group),
                 escape_field(first.fact.sentence.text),
-                *_meta(first, False, names)[1:],
+                *meta,
             ]
-            notes.append(genanki.Note(model=cloze, fields=fields, tags=tags, guid=card.guid))
-        elif card.type == "question":
-            fields = [
-                _text(card.front, furigana, names).replace("\n", "<br>"),
-                escape_field(card.answer),
-                *_meta(card, furigana, names),
-            ]
-            notes.append(
-                genanki.Note(model=question, fields=fields, tags=_tags(card), guid=card.guid)
-            )
+            numbers = {int(n) - 1 for n in _CLOZE_NUMBER_RE.findall(first.cloze)}
+            ords = tuple(sorted(n for n in numbers if n >= 0))
+            rows.append(_row(card.guid, CLOZE_MODEL_ID, _tags(group), fields, ords))
+            continue
+        front = _text(card.front, furigana, names).replace("\n", "<br>")
+        if card.type == "question":
+            fields = [front, escape_field(card.answer), _source(card, furigana, names), *meta]
+            rows.append(_row(card.guid, QUESTION_MODEL_ID, _tags([card]), fields, (0,)))
         elif card.type == "choice":
             items = "".join(
                 f'<li class="correct">{escape_field(c)}</li>'
@@ -190,38 +195,20 @@ def build_notes(
                 for c in card.choices or ()
             )
             fields = [
-                _text(card.front, furigana, names).replace("\n", "<br>"),
+                front,
                 f'<ol class="choices">{items}</ol>',
                 escape_field(card.answer),
-                *_meta(card, furigana, names),
+                _source(card, furigana, names),
+                *meta,
             ]
-            notes.append(
-                genanki.Note(model=choice, fields=fields, tags=_tags(card), guid=card.guid)
-            )
-    return notes
-
-
-def note_rows(
-    cards: Sequence[Card], furigana: bool = False, names: tuple[str, ...] = ()
-) -> tuple[NoteRow, ...]:
-    """The notes of ``cards`` as rows for ``PackageWriter.add_rows``.
-
-    genanki computes each note's sort field and cards (from the note type's templates, or
-    the cloze numbers); the rows keep them so that a cached article skips this work.
-    """
-    rows = []
-    for note in build_notes(cards, furigana, names):
-        rows.append(
-            NoteRow(
-                guid=note.guid,
-                model_id=note.model.model_id,
-                tags=" " + " ".join(note.tags) + " ",  # Anki's form: spaces around every tag
-                fields="\x1f".join(note.fields),
-                sort_field=note.sort_field,
-                ords=tuple(card.ord for card in note.cards),
-            )
-        )
+            rows.append(_row(card.guid, CHOICE_MODEL_ID, _tags([card]), fields, (0,)))
     return tuple(rows)
+
+
+def _row(guid: str, model_id: int, tags: str, fields: list[str], ords: tuple[int, ...]) -> NoteRow:
+    # A front/back card needs its first field (the models' required fields).
+    ords = ords if fields[0] or model_id == CLOZE_MODEL_ID else ()
+    return NoteRow(guid, model_id, tags, "\x1f".join(fields), fields[0], ords)
 
 
 class PackageWriter:

@@ -7,12 +7,11 @@ with the same prompt; no card from a sentence with nothing to learn.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 
-import genanki
-
-from quizgen.distractors import choose_distractors, shuffled_options
+from quizgen.distractors import by_kind, choose_distractors, shuffled_options
 from quizgen.facts import card_facts
 from quizgen.model import Article, Card, Fact, Options
 from quizgen.questions import Question, make_question
@@ -27,9 +26,25 @@ CLOZE_HINTS = {
 }
 
 
+_BASE91 = (
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&()*+,-./:;<=>?@[]^_`{|}~"
+)
+
+
+def guid_for(*values: str) -> str:
+    """genanki's ``guid_for`` (the first 8 bytes of a SHA-256, in Anki's base 91), without
+    its per-digit list work; the GUIDs of existing decks depend on it staying the same."""
+    number = int.from_bytes(hashlib.sha256("__".join(values).encode("utf-8")).digest()[:8])
+    digits = []
+    while number:
+        number, digit = divmod(number, 91)
+        digits.append(_BASE91[digit])
+    return "".join(reversed(digits))
+
+
 def note_guid(article: Article, card_type: str, key: str) -> str:
     """A note's GUID from what identifies it: the article's identity, the note type and the fact."""
-    return str(genanki.guid_for("quizgen", article.identity, card_type, key))
+    return guid_for("quizgen", article.identity, card_type, key)
 
 
 def _tags(article: Article, fact: Fact) -> tuple[str, ...]:
@@ -113,6 +128,13 @@ def make_cards(
     cards: list[Card] = []
     dates_of = _dates_by_sentence(facts)
     ready = {(i, start): Question(prompt, style) for i, start, prompt, style in questions}
+    candidates: dict[str, list[Fact]] = {}
+    if "choice" in options.card_types:
+        pool_groups = _pool_groups(pool)
+        for kind, group in by_kind(facts).items():
+            candidates[kind] = group + pool_groups.get(kind, [])
+        for kind, group in pool_groups.items():
+            candidates.setdefault(kind, group)
     if "cloze" in options.card_types:
         cards.extend(_cloze_cards(article, facts, chosen))
     for fact in chosen:
@@ -137,7 +159,9 @@ def make_cards(
                 )
             )
         if "choice" in options.card_types:
-            distractors = choose_distractors(fact, [*facts, *pool], prompt=question.prompt)
+            distractors = choose_distractors(
+                fact, candidates.get(fact.kind, []), prompt=question.prompt
+            )
             if len(distractors) == 3:
                 cards.append(
                     Card(
@@ -155,6 +179,17 @@ def make_cards(
                     )
                 )
     return _apply_quality_rules(cards)
+
+
+_POOL_GROUPS: list[tuple[Sequence[Fact], dict[str, list[Fact]]]] = []
+
+
+def _pool_groups(pool: Sequence[Fact]) -> dict[str, list[Fact]]:
+    """The reading list's pool by kind, grouped once for all of its articles."""
+    if _POOL_GROUPS and _POOL_GROUPS[0][0] is pool:
+        return _POOL_GROUPS[0][1]
+    _POOL_GROUPS[:] = [(pool, by_kind(pool))]
+    return _POOL_GROUPS[0][1]
 
 
 def _cloze_cards(article: Article, facts: Sequence[Fact], chosen: list[Fact]) -> list[Card]:

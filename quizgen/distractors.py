@@ -30,6 +30,9 @@ PEOPLE = (
 )  # fmt: skip
 
 
+_COUNTRY_SET = frozenset(COUNTRIES)
+
+
 def _same_name(a: str, b: str) -> bool:
     """Another name for the answer (プーチン vs ウラジーミル・プーチン) is no distractor."""
     return a == b or a in b or b in a
@@ -140,13 +143,15 @@ def choose_distractors(
         return out
     if fact.kind == "place":
         # Same granularity: countries for a country, other places for a city or a region.
-        country = fact.answer in COUNTRIES
-        add(f.answer for f in pool if f.kind == "place" and (f.answer in COUNTRIES) == country)
+        country = fact.answer in _COUNTRY_SET
+        add(f.answer for f in pool if f.kind == "place" and (f.answer in _COUNTRY_SET) == country)
     else:
         add(f.answer for f in pool if f.kind == fact.kind)
+    if len(out) >= count:
+        return out
     builtin: tuple[str, ...] = ()
     if fact.kind == "place":
-        builtin = COUNTRIES if fact.answer in COUNTRIES else ()
+        builtin = COUNTRIES if fact.answer in _COUNTRY_SET else ()
     elif fact.kind == "organisation":
         builtin = ORGANISATIONS
     elif fact.kind == "person":
@@ -156,6 +161,15 @@ def choose_distractors(
     rng.shuffle(shuffled)
     add(shuffled)
     return out
+
+
+def by_kind(facts: Iterable[Fact]) -> dict[str, list[Fact]]:
+    """Facts grouped by kind, in order: ``choose_distractors`` only reads a fact's own kind,
+    so each card can be given its kind's list instead of the whole pool."""
+    groups: dict[str, list[Fact]] = {}
+    for f in facts:
+        groups.setdefault(f.kind, []).append(f)
+    return groups
 
 
 def shuffled_options(answer: str, distractors: list[str], seed: str) -> list[str]:

@@ -321,7 +321,7 @@ def _cards_one(work: _CardWork | _Extracted) -> ArticleResult:
             stored = _extract_one(result.entry, context.options, None).result
         result = replace(stored, entry=result.entry)
     result = replace(result, facts=tuple(canonicalise(result.facts, set(context.names))))
-    result = _with_cards(result, context.options, list(context.pool))
+    result = _with_cards(result, context.options, context.pool)
     if context.with_notes and result.ok:
         from quizgen.anki import note_rows
 
@@ -334,7 +334,7 @@ def _cards_one(work: _CardWork | _Extracted) -> ArticleResult:
     return result
 
 
-def _with_cards(result: ArticleResult, options: Options, pool: list[Fact]) -> ArticleResult:
+def _with_cards(result: ArticleResult, options: Options, pool: Sequence[Fact]) -> ArticleResult:
     if not result.ok or result.article is None:
         return result
     cards = make_cards(result.article, result.facts, options, pool, result.questions)

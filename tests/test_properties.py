@@ -4,18 +4,22 @@ and every package we build imports with the official anki package."""
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 import tempfile
 from pathlib import Path
 
+import genanki
 from conftest import import_into_anki
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quizgen.anki import safe_tag, write_package
-from quizgen.cards import make_cards
+from quizgen.cards import guid_for, make_cards
 from quizgen.clean import make_sentences, normalise
 from quizgen.distractors import choose_distractors
 from quizgen.errors import QuizgenError
+from quizgen.escape import escape_field
 from quizgen.facts import extract_facts
 from quizgen.model import Article, ArticleEntry, Fact, RawArticle, Sentence
 
@@ -99,6 +103,23 @@ def test_every_package_imports_into_anki(noise: str) -> None:
                 assert col.get_note(nid).cards()
         finally:
             col.close()
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.text(max_size=40), min_size=1, max_size=4))
+def test_note_guids_are_genankis(values: list[str]) -> None:
+    # Learners' decks hold GUIDs made by genanki.guid_for: ours must stay equal to it.
+    assert guid_for(*values) == genanki.guid_for(*values)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=40))
+def test_escaping_matches_the_full_translation(text: str) -> None:
+    # escape_field returns text without special characters as is: check against the slow path.
+    expected = html.escape(re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text))
+    for char, entity in (("{", "&#123;"), ("}", "&#125;"), ("[", "&#91;"), ("]", "&#93;")):
+        expected = expected.replace(char, entity)
+    assert escape_field(text) == expected
 
 
 @settings(max_examples=500, deadline=None)
