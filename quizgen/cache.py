@@ -17,6 +17,7 @@ import hashlib
 import os
 import pickle
 import sqlite3
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -90,9 +91,45 @@ class ArticleCache:
             return None
 
     def put(self, key: str, value: Any) -> None:
-        conn = self._db()
+        self.put_many([(key, dumps(value))])
+
+    def put_many(self, items: Sequence[tuple[str, bytes]]) -> None:
+        """Store pickled values (``dumps``) in one transaction: a transaction per entry
+        cost a build more than pickling them."""
+        conn = self._db() if items else None
         if conn is None:
             return
-        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         with contextlib.suppress(sqlite3.Error):
-            conn.execute("INSERT OR REPLACE INTO entries VALUES (?, ?)", (key, data))
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", items)
+                conn.execute("COMMIT")
+            except sqlite3.Error:
+                conn.execute("ROLLBACK")
+                raise
+
+
+def dumps(value: Any) -> bytes:
+    """A value as the cache stores it."""
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class CacheWriter:
+    """Writes gathered by the build's own process and stored in batches: worker processes
+    send theirs back with their results instead of each opening a transaction."""
+
+    def __init__(self, cache: ArticleCache | None, batch: int = 64) -> None:
+        self.cache, self.batch = cache, batch
+        self.pending: list[tuple[str, bytes]] = []
+
+    def add(self, items: Sequence[tuple[str, bytes]]) -> None:
+        if self.cache is None:
+            return
+        self.pending.extend(items)
+        if len(self.pending) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.cache is not None and self.pending:
+            self.cache.put_many(self.pending)
+        self.pending = []

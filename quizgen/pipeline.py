@@ -12,6 +12,7 @@ import heapq
 import logging
 import multiprocessing
 import os
+import pickle
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -20,7 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from quizgen.cache import ArticleCache, make_key
+from quizgen.cache import ArticleCache, CacheWriter, dumps, make_key
 from quizgen.cards import make_cards, prepared_questions
 from quizgen.clean import clean
 from quizgen.errors import NothingToLearnError, QuizgenError, ReadingListError
@@ -111,6 +112,7 @@ class _Extracted:
     pool: tuple[PoolItem, ...]  # distinct (kind, answer), for the list's distractor pool
     names: frozenset[str]
     undated: bool  # no published date: relative dates were not resolved
+    writes: tuple[tuple[str, bytes], ...] = ()  # cache entries, stored by the parent
 
 
 @dataclass(frozen=True)
@@ -173,13 +175,14 @@ def _extract_pending(
         key, result, tuple(pool.items), frozenset(person_names(result.facts)), undated
     )
     if cache is not None and key is not None:
-        cache.put(key, result)
+        writes = [(key, dumps(result))]
         if result.ok:
             # The parent needs the summary, not the article: pass 2 reads it from the cache.
             extracted = replace(extracted, result=replace(result, article=None, facts=()))
-        cache.put(key + "-summary", extracted)
+        writes.append((key + "-summary", dumps(extracted)))
         if pending.stat_key is not None:
-            cache.put(pending.stat_key, key)
+            writes.append((pending.stat_key, dumps(key)))
+        extracted = replace(extracted, writes=tuple(writes))
     return extracted
 
 
@@ -304,7 +307,31 @@ class _CardWork:
     key: str | None
 
 
-def _cards_one(work: _CardWork | _Extracted) -> ArticleResult:
+@dataclass(frozen=True)
+class _Made:
+    """An article's cards as pass 2 made them: ``blob`` is the result pickled for the cache
+    (a worker sends only the blob: it is what the parent stores)."""
+
+    result: ArticleResult | None
+    key: str | None = None
+    blob: bytes | None = None
+
+    def loaded(self) -> ArticleResult:
+        if self.result is not None:
+            return self.result
+        assert self.blob is not None
+        return pickle.loads(self.blob)
+
+
+def _remote(fn: Callable[[Any], Any], work: Any) -> Any:
+    """``fn`` in a worker: what comes back is pickled once more, so send a blob alone."""
+    done = fn(work)
+    if isinstance(done, _Made) and done.blob is not None:
+        return replace(done, result=None)
+    return done
+
+
+def _cards_one(work: _CardWork | _Extracted) -> ArticleResult | _Made:
     context = _CONTEXT
     assert context is not None
     if isinstance(work, _Extracted):
@@ -330,8 +357,8 @@ def _cards_one(work: _CardWork | _Extracted) -> ArticleResult:
         # The package needs the notes only: the rest stays in the worker.
         result = ArticleResult(result.entry, notes=notes)
     if key is not None and context.cache is not None:
-        context.cache.put(key, result)
-    return result
+        return _Made(result, key, dumps(result))
+    return _Made(result)
 
 
 def _with_cards(result: ArticleResult, options: Options, pool: Sequence[Fact]) -> ArticleResult:
@@ -378,12 +405,14 @@ def iter_results(
         extracted: list[_Extracted] = []
         raw_pool = PoolBuilder()
         names: frozenset[str] = frozenset()
+        writer = CacheWriter(cache)
         extract = partial(_extract_pending, options=options, cache=cache, questions=with_cards)
         probe = partial(_probe, options=options, cache=cache)
         for item in workers.map(extract, entries, local=probe, done_type=_Extracted):
             raw_pool.add(item.pool)
             names |= item.names
-            extracted.append(replace(item, pool=(), names=frozenset()))
+            writer.add(item.writes)
+            extracted.append(replace(item, pool=(), names=frozenset(), writes=()))
             if item.undated:
                 log.warning(
                     "%s: no published date; relative dates (今年, 10日) were not resolved — add published:",
@@ -393,6 +422,7 @@ def iter_results(
                 progress("read", len(extracted), total, 0)
             if strict and not item.result.ok:
                 break
+        writer.flush()  # pass 2 (and its workers) read these
         if not with_cards:
             for item in extracted:
                 result = item.result
@@ -411,11 +441,20 @@ def iter_results(
         results = workers.map(
             _cards_one, extracted, context=context, local=_card_probe, done_type=ArticleResult
         )
-        for done, result in enumerate(results, 1):
-            made += len(result.cards)
-            if progress is not None:
-                progress("cards", done, len(extracted), made)
-            yield result
+        try:
+            for done, item in enumerate(results, 1):
+                if isinstance(item, _Made):
+                    result = item.loaded()
+                    if item.key is not None and item.blob is not None:
+                        writer.add([(item.key, item.blob)])
+                else:
+                    result = item
+                made += len(result.cards)
+                if progress is not None:
+                    progress("cards", done, len(extracted), made)
+                yield result
+        finally:
+            writer.flush()  # what was made is kept, even when the build stops early
 
 
 def process(
@@ -489,7 +528,7 @@ class _Workers:
             if done_type is not None and isinstance(work, done_type):
                 pending.append(work)
             else:
-                pending.append(self._executor.submit(fn, work))
+                pending.append(self._executor.submit(_remote, fn, work))
             while len(pending) >= window or (pending and not isinstance(pending[0], Future)):
                 head = pending.popleft()
                 yield head.result() if isinstance(head, Future) else head
