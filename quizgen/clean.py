@@ -58,6 +58,10 @@ _BYLINE_RE = re.compile(
 _OPEN = "「『（(【〔［[“"
 _CLOSE = "」』）)】〕］]”"
 _PAIRS = dict(zip(_OPEN, _CLOSE, strict=True))
+_SPACE_RE = re.compile(r"\s")
+# The characters the sentence splitter acts on; it skips everything else.
+_BRACKET_RE = re.compile("[" + re.escape(_OPEN + _CLOSE) + "]")
+_SPLIT_RE = re.compile("[" + re.escape(_OPEN + _CLOSE) + "。！？!?]")
 
 
 def normalise(text: str) -> str:
@@ -81,10 +85,10 @@ def _fold_halfwidth_kana(text: str) -> str:
 
 
 def japanese_share(line: str) -> float:
-    chars = [c for c in line if not c.isspace()]
+    chars = len(line) - len(_SPACE_RE.findall(line))
     if not chars:
         return 0.0
-    return sum(1 for c in chars if _JAPANESE_RE.match(c)) / len(chars)
+    return len(_JAPANESE_RE.findall(line)) / chars
 
 
 def score_line(line: str) -> float:
@@ -199,22 +203,21 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         closes = _matching_closes(line)
         start = 0
         stack: list[str] = []
-        i = 0
-        while i < len(line):
+        for m in _SPLIT_RE.finditer(line):
+            i = m.start()
+            if i < start:
+                continue  # consumed with the sentence end before it
             ch = line[i]
             if ch in _PAIRS and i in closes:
                 stack.append(_PAIRS[ch])
             elif stack and ch == stack[-1]:
                 stack.pop()
-            elif not stack and _SENTENCE_END_RE.match(ch):
+            elif not stack and ch in "。！？!?":
                 j = i + 1
-                while j < len(line) and (_SENTENCE_END_RE.match(line[j]) or line[j] in "」』）)"):
+                while j < len(line) and line[j] in "。！？!?」』）)":
                     j += 1
                 spans.append((offset + start, offset + j))
                 start = j
-                i = j
-                continue
-            i += 1
         spans.append((offset + start, offset + len(line)))
         offset += len(line) + 1
     result = []
@@ -232,7 +235,8 @@ def _matching_closes(line: str) -> set[int]:
     """Indexes of opening brackets that are closed later on the same line."""
     opened: list[tuple[str, int]] = []
     good: set[int] = set()
-    for i, ch in enumerate(line):
+    for m in _BRACKET_RE.finditer(line):
+        i, ch = m.start(), m.group()
         if ch in _PAIRS:
             opened.append((_PAIRS[ch], i))
         else:

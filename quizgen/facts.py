@@ -90,6 +90,7 @@ _UNITS = sorted((
 ), key=len, reverse=True)  # fmt: skip
 COUNTRY_PREFIXES = ("米", "英", "仏", "独", "中", "露", "韓", "豪", "印", "伊", "加", "北", "南")
 _NAME_SUFFIXES = (*ORG_SUFFIXES, *FACILITY_SUFFIXES)
+_SUFFIX_LAST_CHARS = frozenset(suffix[-1] for suffix in _NAME_SUFFIXES)
 _RANGE_MARKS = ("-", "‐", "－", "〜", "~", "～", "―")
 DEMONYM_SUFFIXES = ("人", "語", "製", "産", "系", "風", "流")
 _KANJI_NUM = "〇一二三四五六七八九十百千"
@@ -141,12 +142,13 @@ def _is_noun(t: Token) -> bool:
     )
 
 
+_ROLE_RE = re.compile("|".join(map(re.escape, ROLE_TITLES)))  # in ROLE_TITLES' order
+
+
 def _role_after(text: str, end: int) -> str | None:
-    rest = text[end : end + 12]
-    for title in ROLE_TITLES:
-        if rest.startswith(title):
-            return title
-    return None
+    """The first of ``ROLE_TITLES`` that ``text`` has at ``end`` (within 12 characters)."""
+    m = _ROLE_RE.match(text, end, end + 12)
+    return m.group() if m else None
 
 
 def _range_end(tokens: tuple[Token, ...], i: int) -> bool:
@@ -279,8 +281,11 @@ def _places_and_orgs(tokens: tuple[Token, ...], text: str) -> list[_Span]:
                 or n.pos1 in ("接尾辞", "接頭辞")
             ):
                 break
-            run = text[t.start : n.end]
-            if j > i and run.endswith(_NAME_SUFFIXES):
+            if (
+                j > i
+                and text[n.end - 1 : n.end] in _SUFFIX_LAST_CHARS
+                and text[t.start : n.end].endswith(_NAME_SUFFIXES)
+            ):
                 org_end = j
             j += 1
         if org_end is not None:

@@ -183,10 +183,6 @@ def get_tagger(extra_names: tuple[str, ...] = ()) -> Any:
     return tagger
 
 
-def _feature(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
 def tokenize(text: str, extra_names: tuple[str, ...] = ()) -> tuple[Token, ...]:
     """Tokenise one sentence into ``Token`` records with offsets into ``text``.
 
@@ -201,33 +197,25 @@ def tokenize(text: str, extra_names: tuple[str, ...] = ()) -> tuple[Token, ...]:
 @lru_cache(maxsize=4096)
 def _tokenize(text: str, extra_names: tuple[str, ...]) -> tuple[Token, ...]:
     tagger = get_tagger(extra_names)
-    tokens = []
+    tokens: list[Token] = []
+    append = tokens.append
+    find = text.find
     pos = 0
     for node in tagger(text):
         surface = node.surface
-        start = text.find(surface, pos) if surface else pos
+        start = find(surface, pos) if surface else pos
         if start < 0:
             start = pos
-        end = start + len(surface)
-        pos = end
+        pos = end = start + len(surface)
         f = node.feature
-        tokens.append(
+        # Features are strings, or None where MeCab gave none (unknown words).
+        append(
             Token(
-                surface,
-                start,
-                end,
-                _feature(f.pos1),
-                _feature(f.pos2),
-                _feature(f.pos3),
-                _feature(f.pos4),
-                _feature(f.cType),
-                _feature(f.cForm),
-                _feature(f.lemma),
-                _feature(f.orthBase) or surface,
-                _feature(f.kana),
-                bool(node.is_unk),
+                surface, start, end, f.pos1 or "", f.pos2 or "", f.pos3 or "", f.pos4 or "",
+                f.cType or "", f.cForm or "", f.lemma or "", f.orthBase or surface, f.kana or "",
+                node.is_unk,
             )
-        )
+        )  # fmt: skip
     return tuple(tokens)
 
 
