@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import os
+import pickle
 import re
+import secrets
+import shutil
 import sqlite3
 import tempfile
 import time
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -211,12 +215,56 @@ def _row(guid: str, model_id: int, tags: str, fields: list[str], ords: tuple[int
     return NoteRow(guid, model_id, tags, "\x1f".join(fields), fields[0], ords)
 
 
+NoteIds = tuple[tuple[int, ...], int]  # an article's note ids in a collection, its card count
+
+
+class PackageBase:
+    """The collection of the previous build of the same package (same output, deck and
+    quizgen), kept in the cache directory with a manifest of which notes came from which
+    article (by card cache key). A rebuild copies it and replaces only the notes of the
+    articles that changed, instead of writing every note again.
+
+    The collection file is never changed in place: each build saves a new one and then
+    points the manifest at it, so a build that is copying the previous one is not disturbed.
+    """
+
+    def __init__(self, root: Path, key: str) -> None:
+        self.dir = root / "packages"
+        self.key = key
+        self.manifest = self.dir / f"{key}.manifest"
+
+    def load(self) -> tuple[Path, dict[str, NoteIds]] | None:
+        try:
+            data = pickle.loads(self.manifest.read_bytes())
+            db, notes = self.dir / data["db"], data["notes"]
+        except Exception:  # none yet, or damaged: build from scratch
+            return None
+        return (db, notes) if db.is_file() and isinstance(notes, dict) else None
+
+    def save(self, db_path: str, notes: dict[str, NoteIds]) -> None:
+        """Keep ``db_path`` (moved, not copied) as the base of the next build."""
+        with contextlib.suppress(OSError):
+            name = f"{self.key}-{secrets.token_hex(8)}.anki2"
+            shutil.move(db_path, self.dir / name)
+            tmp = self.dir / f".{name}.manifest"
+            tmp.write_bytes(pickle.dumps({"db": name, "notes": notes}))
+            os.replace(tmp, self.manifest)
+            for old in self.dir.glob(f"{self.key}-*.anki2"):
+                if old.name != name:
+                    old.unlink(missing_ok=True)
+
+
 class PackageWriter:
     """An Anki package written as cards arrive, so a long list never holds every note.
 
     genanki writes the collection (schema, deck, note types) and each note's rows; notes go
     into the database as they are added and the package is zipped into place atomically on
     ``close``. Cloze cards of one note must arrive together (one article at a time).
+
+    With a ``base`` (``PackageBase``), the previous build's collection is the starting
+    point: an article whose notes it holds is ``keep``-t (no rows loaded or written), the
+    notes of articles no longer there are deleted on close, and every note is stamped with
+    this build's time, as a fresh build would.
 
     >>> with PackageWriter("時事", "deck.apkg") as package:  # doctest: +SKIP
     ...     package.add(cards)
@@ -230,23 +278,43 @@ class PackageWriter:
         furigana: bool = False,
         names: tuple[str, ...] = (),
         timestamp: float | None = None,
+        base: PackageBase | None = None,
     ) -> None:
         self.out = Path(out)
         self.furigana, self.names = furigana, names
         self.stamp = time.time() if timestamp is None else timestamp
         self.ids = _ids(self.stamp)
         self.notes = 0
+        self.base = base
+        self.previous: dict[str, NoteIds] = {}  # what the base collection holds, by key
+        self.held: dict[str, NoteIds] = {}  # what this package holds, by key
         deck = genanki.Deck(deck_id(deck_name), deck_name, description=escape_field(description))
         for model in (cloze_model(), question_model(), choice_model()):
             deck.add_model(model)
         self.deck_id = deck.deck_id
-        self._work = tempfile.TemporaryDirectory(prefix="quizgen-")
+        if base is not None:
+            base.dir.mkdir(parents=True, exist_ok=True)
+        # In the base's directory, the finished collection is moved (not copied) there.
+        self._work = tempfile.TemporaryDirectory(
+            prefix=".quizgen-", dir=base.dir if base is not None else None
+        )
         self.db_path = os.path.join(self._work.name, "collection.anki2")
+        loaded = base.load() if base is not None else None
+        if loaded is not None:
+            try:
+                shutil.copyfile(loaded[0], self.db_path)
+                self.previous = loaded[1]
+            except OSError:  # removed by a concurrent build: start afresh
+                loaded = None
         self._conn = sqlite3.connect(self.db_path)
         # A scratch database, zipped and renamed into place on close: no journal needed.
         self._conn.execute("PRAGMA journal_mode=OFF")
         self._conn.execute("PRAGMA synchronous=OFF")
         self._cursor = self._conn.cursor()
+        self._indexes: list[tuple[str, str]] = []
+        if loaded is not None:
+            self._reopen(deck)
+            return
         # genanki's write_to_file leaves its temporary database behind; write the
         # database ourselves and zip it into place atomically.
         genanki.Package(deck).write_to_db(self._cursor, self.stamp, self.ids)
@@ -260,12 +328,38 @@ class PackageWriter:
         for name, _ in self._indexes:
             self._cursor.execute(f'DROP INDEX "{name}"')
 
+    def _reopen(self, deck: genanki.Deck) -> None:
+        """The base collection made current: the collection row (deck, note types and their
+        times) written afresh, ids for new rows after every id it holds."""
+        from genanki.apkg_col import APKG_COL
+
+        self._cursor.execute("DELETE FROM col")
+        self._cursor.executescript(APKG_COL)
+        deck.write_to_db(self._cursor, self.stamp, self.ids)
+        (highest,) = self._cursor.execute(
+            "SELECT max(m) FROM (SELECT max(id) AS m FROM notes UNION ALL SELECT max(id) FROM cards)"
+        ).fetchone()
+        self.ids = _ids(self.stamp, (highest or 0) + 1)
+
+    def has(self, key: str) -> bool:
+        """Whether the base collection holds the notes cached under ``key``."""
+        return key in self.previous
+
+    def keep(self, key: str) -> int:
+        """Keep the base's notes for ``key``; returns how many cards they have."""
+        if key in self.held:
+            return 0
+        self.held[key] = self.previous[key]
+        self.notes += len(self.previous[key][0])
+        return self.previous[key][1]
+
     def add(self, cards: Sequence[Card]) -> int:
         """Add the notes of ``cards``; returns how many notes they made."""
         return self.add_rows(note_rows(cards, self.furigana, self.names))
 
-    def add_rows(self, rows: Sequence[NoteRow]) -> int:
-        """Add notes made by ``note_rows`` (possibly in a worker, possibly cached)."""
+    def add_rows(self, rows: Sequence[NoteRow], key: str | None = None) -> int:
+        """Add notes made by ``note_rows`` (possibly in a worker, possibly cached); ``key``
+        names them for the next build's ``keep``."""
         mod = int(self.stamp)
         note_values, card_values = [], []
         for row in rows:
@@ -284,12 +378,31 @@ class PackageWriter:
         self._cursor.executemany(
             "INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_values
         )
+        if key is not None and key not in self.held:
+            self.held[key] = (tuple(v[0] for v in note_values), len(card_values))
         self.notes += len(rows)
         return len(rows)
+
+    def _drop_unkept(self) -> None:
+        """Delete the base's notes (and their cards) that no article of this build kept;
+        stamp the kept ones with this build's time."""
+        stale = [
+            (note_id,)
+            for key, (ids, _) in self.previous.items()
+            if key not in self.held
+            for note_id in ids
+        ]
+        self._cursor.executemany("DELETE FROM cards WHERE nid = ?", stale)
+        self._cursor.executemany("DELETE FROM notes WHERE id = ?", stale)
+        mod = int(self.stamp)
+        self._cursor.execute("UPDATE notes SET mod = ?", (mod,))
+        self._cursor.execute("UPDATE cards SET mod = ?", (mod,))
 
     def close(self) -> None:
         """Write the package file (atomically) and remove the working files."""
         try:
+            if self.previous:
+                self._drop_unkept()
             for _, sql in self._indexes:
                 self._cursor.execute(sql)
             self._conn.commit()
@@ -300,6 +413,8 @@ class PackageWriter:
             ):
                 z.write(self.db_path, "collection.anki2")
                 z.writestr("media", "{}")
+            if self.base is not None:
+                self.base.save(self.db_path, self.held)
         finally:
             self._work.cleanup()
 
@@ -337,7 +452,5 @@ def write_package(
     return package.notes
 
 
-def _ids(stamp: float):
-    import itertools
-
-    return itertools.count(int(stamp * 1000))
+def _ids(stamp: float, at_least: int = 0) -> Iterator[int]:
+    return itertools.count(max(int(stamp * 1000), at_least))

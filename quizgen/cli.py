@@ -221,7 +221,7 @@ def main() -> None:
 )
 def build(sources, card_types, max_facts, furigana, strict, quiet, output) -> None:
     """Build an Anki package (.apkg) from SOURCES."""
-    from quizgen.anki import PackageWriter
+    from quizgen.anki import PackageBase, PackageWriter
     from quizgen.errors import QuizgenError
     from quizgen.output import check_output
     from quizgen.pipeline import BuildResult, iter_results
@@ -236,16 +236,26 @@ def build(sources, card_types, max_facts, furigana, strict, quiet, output) -> No
     progress = _Progress(quiet)
     # Articles stream from the pipeline into the package: only failures are kept.
     outcomes, cards = [], 0
+    cache = _cache()
+    base = None
+    if cache is not None:
+        from quizgen.cache import make_key
+
+        key = make_key("package", str(out.resolve()), reading_list.deck, reading_list.description)
+        base = PackageBase(cache.root, key)
     try:
         with PackageWriter(
-            reading_list.deck, out, reading_list.description, options.furigana, options.names
-        ) as package:
+            reading_list.deck, out, reading_list.description, options.furigana, options.names,
+            base=base,
+        ) as package:  # fmt: skip
             for result in iter_results(
-                reading_list, options, strict=strict, jobs=_jobs(), cache=_cache(),
-                progress=progress, with_notes=True,
+                reading_list, options, strict=strict, jobs=_jobs(), cache=cache,
+                progress=progress, with_notes=True, reuse=package.has,
             ):  # fmt: skip
-                if result.ok:
-                    package.add_rows(result.notes)
+                if result.ok and result.notes_key is not None and package.has(result.notes_key):
+                    cards += package.keep(result.notes_key)  # in the previous package
+                elif result.ok:
+                    package.add_rows(result.notes, result.notes_key)
                     cards += sum(len(note.ords) for note in result.notes)
                 outcomes.append(
                     result if not result.ok else replace(result, facts=(), cards=(), notes=())

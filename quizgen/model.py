@@ -180,6 +180,9 @@ class ArticleResult:
     # Question prompts made while the sentences' tokens were at hand (first pass):
     # (sentence index, fact start, prompt, style) of the facts likely to become cards.
     questions: tuple[tuple[int, int, str, str], ...] = ()
+    # The cache key of its notes: a rebuild whose previous package holds them keeps them
+    # there (``notes`` is then empty) instead of loading and writing them again.
+    notes_key: str | None = None
 
     @property
     def ok(self) -> bool:

@@ -266,6 +266,7 @@ class _CardContext:
     cache: ArticleCache | None
     digest: str  # of the pool and the names, for card cache keys
     with_notes: bool = False  # also make the Anki note rows (in the worker, cached)
+    reuse: Callable[[str], bool] | None = None  # notes the package already holds, by key
 
 
 _CONTEXT: _CardContext | None = None
@@ -294,10 +295,12 @@ def _card_probe(extracted: _Extracted) -> Any:
     if not extracted.result.ok:
         return extracted.result
     key = _card_key(extracted, context)
+    if key is not None and context.reuse is not None and context.reuse(key):
+        return ArticleResult(extracted.result.entry, notes_key=key)  # not even loaded
     if key is not None and context.cache is not None:
         cached = context.cache.get(key)
         if isinstance(cached, ArticleResult):
-            return replace(cached, entry=extracted.result.entry)
+            return replace(cached, entry=extracted.result.entry, notes_key=key)
     return _CardWork(extracted, key)
 
 
@@ -355,7 +358,7 @@ def _cards_one(work: _CardWork | _Extracted) -> ArticleResult | _Made:
         options = context.options
         notes = note_rows(result.cards, options.furigana, options.names)
         # The package needs the notes only: the rest stays in the worker.
-        result = ArticleResult(result.entry, notes=notes)
+        result = ArticleResult(result.entry, notes=notes, notes_key=key)
     if key is not None and context.cache is not None:
         return _Made(result, key, dumps(result))
     return _Made(result)
@@ -388,6 +391,7 @@ def iter_results(
     cache: ArticleCache | None = None,
     progress: Progress | None = None,
     with_notes: bool = False,
+    reuse: Callable[[str], bool] | None = None,
 ) -> Iterator[ArticleResult]:
     """Each article's result, in list order, streamed: nothing holds every article at once
     when a ``cache`` keeps the facts between the two passes.
@@ -396,7 +400,9 @@ def iter_results(
     and code version). The distractor pool and the list's full names come from it. Pass 2
     makes each article's cards (cached by the extraction, the options and the pool).
     ``strict`` stops at the first article that fails. ``with_notes`` also gives each
-    result its Anki note rows (``anki.note_rows``), made in the workers and cached.
+    result its Anki note rows (``anki.note_rows``), made in the workers and cached;
+    ``reuse(key)`` says which notes the package being written already holds (those results
+    come with ``notes_key`` and no notes).
     """
     options = options or reading_list.options
     entries = reading_list.articles
@@ -436,7 +442,7 @@ def iter_results(
         # The first distinct answers of the list, then one name per person.
         pool = tuple(distractor_pool([canonicalise(raw_pool.pool, set(names))]))
         digest = make_key([(f.kind, f.answer, f.value, f.unit) for f in pool], sorted(names))
-        context = _CardContext(options, pool, names, cache, digest, with_notes)
+        context = _CardContext(options, pool, names, cache, digest, with_notes, reuse)
         made = 0
         results = workers.map(
             _cards_one, extracted, context=context, local=_card_probe, done_type=ArticleResult
@@ -482,6 +488,7 @@ class _Workers:
         self.jobs = max(1, jobs)
         self.fetcher = fetcher
         self._executor: Any = None
+        self._frozen = False
 
     def __enter__(self) -> _Workers:
         return self
@@ -489,6 +496,7 @@ class _Workers:
     def __exit__(self, *exc: object) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
+        if self._frozen:
             gc.unfreeze()
         _set_context(None)
 
@@ -514,24 +522,57 @@ class _Workers:
             return
         if self._executor is not None:
             self._executor.shutdown(wait=True)
-        # Forked workers inherit the context (pool, names, options) without pickling it.
-        # gc.freeze: their garbage collector then leaves the parent's objects alone instead
-        # of walking (and so copying) every one of them at each full collection.
-        gc.freeze()
-        self._executor = ProcessPoolExecutor(
-            self.jobs, mp_context=multiprocessing.get_context("fork")
-        )
+            self._executor = None
+        # Workers start only once there is work for them: a rebuild that finds all but a
+        # few articles in the cache does those few here, without starting any process.
         window = 8 * self.jobs
         pending: deque[Any] = deque()
+        deferred = 0  # works waiting here (no workers yet)
+
+        def resolve(head: Any) -> Any:
+            nonlocal deferred
+            if isinstance(head, _Deferred):
+                deferred -= 1
+                return fn(head.work)
+            return head.result() if isinstance(head, Future) else head
+
         for item in items:
             work = first(item)
             if done_type is not None and isinstance(work, done_type):
                 pending.append(work)
-            else:
+            elif self._executor is not None:
                 pending.append(self._executor.submit(_remote, fn, work))
-            while len(pending) >= window or (pending and not isinstance(pending[0], Future)):
-                head = pending.popleft()
-                yield head.result() if isinstance(head, Future) else head
+            else:
+                pending.append(_Deferred(work))
+                deferred += 1
+                if deferred >= 2 * self.jobs:
+                    executor = self._start()
+                    pending = deque(
+                        executor.submit(_remote, fn, p.work) if isinstance(p, _Deferred) else p
+                        for p in pending
+                    )
+                    deferred = 0
+            while pending and (
+                len(pending) >= window or not isinstance(pending[0], Future | _Deferred)
+            ):
+                yield resolve(pending.popleft())
         while pending:
-            head = pending.popleft()
-            yield head.result() if isinstance(head, Future) else head
+            yield resolve(pending.popleft())
+
+    def _start(self) -> ProcessPoolExecutor:
+        # Forked workers inherit the context (pool, names, options) without pickling it.
+        # gc.freeze: their garbage collector then leaves the parent's objects alone instead
+        # of walking (and so copying) every one of them at each full collection.
+        gc.freeze()
+        self._frozen = True
+        self._executor = ProcessPoolExecutor(
+            self.jobs, mp_context=multiprocessing.get_context("fork")
+        )
+        return self._executor
+
+
+@dataclass(frozen=True)
+class _Deferred:
+    """A work item kept in this process until enough of them call for workers."""
+
+    work: Any

@@ -173,3 +173,95 @@ def test_concurrent_builds_share_one_cache(tmp_path: Path) -> None:
         env=env, check=True,
     )  # fmt: skip
     assert _notes(third) == _notes(outs[0])
+
+
+def _rows(apkg: Path) -> dict[str, tuple[int, int, str]]:
+    """guid → (note id, mod, fields) of a package's collection."""
+    with zipfile.ZipFile(apkg) as z:
+        db = apkg.with_suffix(".rows.anki2")
+        db.write_bytes(z.read("collection.anki2"))
+    with sqlite3.connect(db) as conn:
+        return {
+            g: (i, m, f) for g, i, m, f in conn.execute("SELECT guid, id, mod, flds FROM notes")
+        }
+
+
+def test_rebuild_replaces_only_the_notes_of_changed_articles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import import_into_anki
+
+    from quizgen import anki
+
+    monkeypatch.setenv("QUIZGEN_CACHE_DIR", str(tmp_path / "cache"))
+    list_path = _corpus(tmp_path)
+    out, fresh = tmp_path / "deck.apkg", tmp_path / "fresh.apkg"
+
+    def build(stamp: float, *flags: str, target: Path = out) -> None:
+        monkeypatch.setattr(anki.time, "time", lambda: stamp)
+        run = CliRunner().invoke(main, ["build", str(list_path), "-o", str(target), *flags])
+        assert run.exit_code == 0, run.output
+
+    build(1_700_000_000)
+    first = _rows(out)
+    shutil.copy(out, tmp_path / "first.apkg")
+    # Edit one article, drop the last one from the list, and rebuild.
+    edited = sorted((tmp_path / "articles").glob("*.txt"))[5]
+    edited.write_text(
+        edited.read_text("utf-8") + "\n追加の一文は2024年5月1日に書かれた。\n", "utf-8"
+    )
+    lines = list_path.read_text("utf-8").splitlines()
+    list_path.write_text("\n".join(lines[:-1]) + "\n", "utf-8")
+    build(1_700_000_100)
+    build(1_700_000_200, "--no-cache", target=fresh)
+    rebuilt, expected = _rows(out), _rows(fresh)
+
+    # The same notes as a build from scratch, every one stamped with the rebuild's time
+    # (Anki updates a note only from a newer one)...
+    assert {g: f for g, (_, _, f) in rebuilt.items()} == {g: f for g, (_, _, f) in expected.items()}
+    assert {m for _, m, _ in rebuilt.values()} == {1_700_000_100}
+    # ...but the untouched articles' notes were kept, not written again.
+    kept = [g for g, (i, _, _) in rebuilt.items() if g in first and first[g][0] == i]
+    assert len(kept) >= 0.75 * len(rebuilt)
+    assert len(kept) < len(rebuilt)  # the edited article's notes were written again
+
+    # Imported over the first build, Anki ends with the rebuild's fields.
+    shutil.copy(out, tmp_path / "rebuilt.apkg")
+    col = import_into_anki(tmp_path / "col.anki2", tmp_path / "first.apkg")
+    try:
+        from anki.collection import ImportAnkiPackageRequest
+
+        request = ImportAnkiPackageRequest(
+            package_path=str(tmp_path / "rebuilt.apkg"),
+            options=col._backend.get_import_anki_package_presets(),
+        )
+        col.import_anki_package(request)
+        in_anki = {
+            col.get_note(n).guid: "\x1f".join(col.get_note(n).fields) for n in col.find_notes("")
+        }
+    finally:
+        col.close()
+    assert all(in_anki[g] == f for g, (_, _, f) in rebuilt.items())
+
+
+def test_a_damaged_previous_package_means_a_build_from_scratch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QUIZGEN_CACHE_DIR", str(tmp_path / "cache"))
+    list_path = _corpus(tmp_path)
+    out, fresh = tmp_path / "deck.apkg", tmp_path / "fresh.apkg"
+    for flags, target in (((), out), (("--no-cache",), fresh)):
+        run = CliRunner().invoke(main, ["build", str(list_path), "-o", str(target), *flags])
+        assert run.exit_code == 0, run.output
+    packages = tmp_path / "cache" / "packages"
+    for manifest in packages.glob("*.manifest"):
+        manifest.write_bytes(b"not a pickle")
+    run = CliRunner().invoke(main, ["build", str(list_path), "-o", str(out)])
+    assert run.exit_code == 0, run.output
+    assert _notes(out) == _notes(fresh)
+    # and with the collection file gone (the manifest now names one)
+    for db in packages.glob("*.anki2"):
+        db.unlink()
+    run = CliRunner().invoke(main, ["build", str(list_path), "-o", str(out)])
+    assert run.exit_code == 0, run.output
+    assert _notes(out) == _notes(fresh)
