@@ -333,6 +333,9 @@ class PackageWriter:
         times) written afresh, ids for new rows after every id it holds."""
         from genanki.apkg_col import APKG_COL
 
+        # Notes deleted from it must not linger in the file's free pages (a removed
+        # article's text would travel with the package).
+        self._cursor.execute("PRAGMA secure_delete = ON")
         self._cursor.execute("DELETE FROM col")
         self._cursor.executescript(APKG_COL)
         deck.write_to_db(self._cursor, self.stamp, self.ids)

@@ -23,10 +23,19 @@ from pathlib import Path
 from typing import Any
 
 import quizgen
-from quizgen.fetch import cache_dir
 
 FORMAT = "1"
 _CONNECTIONS: dict[tuple[int, str], sqlite3.Connection] = {}
+
+
+def cache_dir() -> Path:
+    """Where quizgen keeps fetched pages, processed articles and previous packages:
+    ``$QUIZGEN_CACHE_DIR`` or the XDG cache."""
+    env = os.environ.get("QUIZGEN_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "quizgen"
 
 
 @lru_cache(maxsize=1)

@@ -149,7 +149,7 @@ def _load(
     from quizgen.pipeline import resolve_sources
 
     try:
-        reading_list = resolve_sources(list(sources))
+        reading_list = resolve_sources(list(sources), _cache())
     except QuizgenError as exc:
         _fail(exc.message)
     options = reading_list.options

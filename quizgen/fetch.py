@@ -20,6 +20,7 @@ from email.message import Message
 from pathlib import Path
 
 from quizgen import __version__
+from quizgen.cache import cache_dir
 from quizgen.errors import FetchError
 
 log = logging.getLogger(__name__)
@@ -29,15 +30,6 @@ DEFAULT_TIMEOUT = 15.0
 MAX_BYTES = 10 * 1024 * 1024
 MAX_REDIRECTS = 5
 TEXT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
-
-
-def cache_dir() -> Path:
-    """Where quizgen keeps fetched pages: ``$QUIZGEN_CACHE_DIR`` or the XDG cache."""
-    env = os.environ.get("QUIZGEN_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "quizgen"
 
 
 @dataclass(frozen=True)

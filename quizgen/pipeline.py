@@ -10,23 +10,20 @@ import gc
 import hashlib
 import heapq
 import logging
-import multiprocessing
 import os
 import pickle
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quizgen.cache import ArticleCache, CacheWriter, dumps, make_key
 from quizgen.cards import make_cards, prepared_questions
 from quizgen.clean import clean
 from quizgen.errors import NothingToLearnError, QuizgenError, ReadingListError
 from quizgen.facts import canonicalise, extract_facts, person_names
-from quizgen.fetch import Fetcher
 from quizgen.load import read_article
 from quizgen.model import (
     ArticleEntry,
@@ -39,6 +36,9 @@ from quizgen.model import (
     Sentence,
 )
 from quizgen.readinglist import DEFAULT_DECK, entries_from_files, is_reading_list, load_reading_list
+
+if TYPE_CHECKING:
+    from quizgen.fetch import Fetcher
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +59,9 @@ class BuildResult:
         return [r for r in self.results if not r.ok]
 
 
-def resolve_sources(sources: Sequence[str]) -> ReadingList:
-    """A reading list from the command line's sources: one or more lists, or article files.
+def resolve_sources(sources: Sequence[str], cache: ArticleCache | None = None) -> ReadingList:
+    """A reading list from the command line's sources: one or more lists, or article files
+    (lists read before come from ``cache``).
 
     >>> resolve_sources(["decks/example.yaml"]).deck  # doctest: +SKIP
     '時事ニュース::サンプル'
@@ -69,7 +70,7 @@ def resolve_sources(sources: Sequence[str]) -> ReadingList:
         raise ReadingListError(
             "", "no sources given", "give a reading list (.yaml) or article files"
         )
-    lists = [load_reading_list(s) for s in sources if is_reading_list(Path(s))]
+    lists = [load_reading_list(s, cache) for s in sources if is_reading_list(Path(s))]
     files = [s for s in sources if not is_reading_list(Path(s))]
     entries: list[ArticleEntry] = [e for rl in lists for e in rl.articles]
     entries.extend(entries_from_files(files))
@@ -534,32 +535,37 @@ class _Workers:
             if isinstance(head, _Deferred):
                 deferred -= 1
                 return fn(head.work)
-            return head.result() if isinstance(head, Future) else head
+            return head.future.result() if isinstance(head, _Submitted) else head
 
         for item in items:
             work = first(item)
             if done_type is not None and isinstance(work, done_type):
                 pending.append(work)
             elif self._executor is not None:
-                pending.append(self._executor.submit(_remote, fn, work))
+                pending.append(_Submitted(self._executor.submit(_remote, fn, work)))
             else:
                 pending.append(_Deferred(work))
                 deferred += 1
                 if deferred >= 2 * self.jobs:
                     executor = self._start()
                     pending = deque(
-                        executor.submit(_remote, fn, p.work) if isinstance(p, _Deferred) else p
+                        _Submitted(executor.submit(_remote, fn, p.work))
+                        if isinstance(p, _Deferred)
+                        else p
                         for p in pending
                     )
                     deferred = 0
             while pending and (
-                len(pending) >= window or not isinstance(pending[0], Future | _Deferred)
+                len(pending) >= window or not isinstance(pending[0], _Submitted | _Deferred)
             ):
                 yield resolve(pending.popleft())
         while pending:
             yield resolve(pending.popleft())
 
-    def _start(self) -> ProcessPoolExecutor:
+    def _start(self) -> Any:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         # Forked workers inherit the context (pool, names, options) without pickling it.
         # gc.freeze: their garbage collector then leaves the parent's objects alone instead
         # of walking (and so copying) every one of them at each full collection.
@@ -569,6 +575,13 @@ class _Workers:
             self.jobs, mp_context=multiprocessing.get_context("fork")
         )
         return self._executor
+
+
+@dataclass(frozen=True)
+class _Submitted:
+    """A work item given to a worker."""
+
+    future: Any
 
 
 @dataclass(frozen=True)

@@ -196,8 +196,9 @@ def _entry(item: Any, index: int, base: Path, source: str, warnings: list[str]) 
     return ArticleEntry(str(url), str(url), None, str(url), title, published, tags, where)
 
 
-def load_reading_list(path: str | Path) -> ReadingList:
-    """Read and validate a reading list.
+def load_reading_list(path: str | Path, cache: Any = None) -> ReadingList:
+    """Read and validate a reading list; with an ``ArticleCache``, a list read before (the
+    same bytes at the same place) is not parsed again.
 
     >>> rl = load_reading_list("decks/example.yaml")  # doctest: +SKIP
     >>> rl.deck, len(rl.articles)
@@ -219,6 +220,23 @@ def load_reading_list(path: str | Path) -> ReadingList:
         raise ReadingListError(source, "no such file", "check the path") from None
     except PermissionError:
         raise ReadingListError(source, "permission denied", "make the file readable") from None
+    key = None
+    if cache is not None:
+        from quizgen.cache import make_key
+
+        key = make_key("reading list", source, str(path.resolve()), raw)
+        known = cache.get(key)
+        if isinstance(known, ReadingList):
+            for warning in known.warnings:
+                log.warning("%s", warning)
+            return known
+    reading_list = _parse(raw, path, source)
+    if cache is not None and key is not None:
+        cache.put(key, reading_list)
+    return reading_list
+
+
+def _parse(raw: bytes, path: Path, source: str) -> ReadingList:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -124,7 +124,7 @@ def _dicdir() -> Path:
 
 
 def _dict_cache() -> Path:
-    from quizgen.fetch import cache_dir
+    from quizgen.cache import cache_dir
 
     return cache_dir() / "dict"
 

@@ -265,3 +265,29 @@ def test_a_damaged_previous_package_means_a_build_from_scratch(
     run = CliRunner().invoke(main, ["build", str(list_path), "-o", str(out)])
     assert run.exit_code == 0, run.output
     assert _notes(out) == _notes(fresh)
+
+
+def test_a_reading_list_read_before_comes_from_the_cache(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from quizgen import readinglist
+    from quizgen.readinglist import load_reading_list
+
+    parsed: list[Path] = []
+    parse = readinglist._parse
+    monkeypatch.setattr(
+        readinglist, "_parse", lambda raw, path, src: parsed.append(path) or parse(raw, path, src)
+    )
+    cache = ArticleCache(tmp_path / "cache")
+    list_path = _corpus(tmp_path)
+    list_path.write_text(list_path.read_text("utf-8") + "colour: red\n", "utf-8")  # a warning
+    first = load_reading_list(list_path, cache)
+    caplog.clear()
+    again = load_reading_list(list_path, cache)
+    assert again == first and len(again.articles) == 12
+    assert len(parsed) == 1
+    assert any("colour" in r.getMessage() for r in caplog.records)  # still told
+    # An edited list is read again.
+    list_path.write_text(list_path.read_text("utf-8").replace("並列::テスト", "並列::別"), "utf-8")
+    assert load_reading_list(list_path, cache).deck == "並列::別"
+    assert len(parsed) == 2
