@@ -392,7 +392,7 @@ class PackageWriter:
         stale = [
             (note_id,)
             for key, (ids, _) in self.previous.items()
-            if key not in self.held
+            if self.held.get(key) is not self.previous[key]  # gone, or made again
             for note_id in ids
         ]
         self._cursor.executemany("DELETE FROM cards WHERE nid = ?", stale)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from quizgen.distractors import by_kind, choose_distractors, shuffled_options
 from quizgen.facts import card_facts
@@ -117,24 +117,27 @@ def make_cards(
     options: Options | None = None,
     pool: Sequence[Fact] = (),
     questions: Sequence[tuple[int, int, str, str]] = (),
+    pool_used: dict[str, int] | None = None,
 ) -> list[Card]:
     """Cards for one article's facts.
 
     ``pool`` holds facts of other articles of the reading list (for distractors);
-    ``questions`` prompts already made (``prepared_questions``).
+    ``questions`` prompts already made (``prepared_questions``). ``pool_used`` is filled
+    with how many of the pool's facts of each kind the cards looked at (``ALL``: every
+    one): the cards stay right as long as those first facts of the pool stay the same.
     """
     options = options or Options()
     chosen = card_facts(list(facts), options.max_facts)
     cards: list[Card] = []
     dates_of = _dates_by_sentence(facts)
     ready = {(i, start): Question(prompt, style) for i, start, prompt, style in questions}
-    candidates: dict[str, list[Fact]] = {}
+    used = pool_used if pool_used is not None else {}
+    candidates: dict[str, _Scan] = {}
     if "choice" in options.card_types:
         pool_groups = _pool_groups(pool)
-        for kind, group in by_kind(facts).items():
-            candidates[kind] = group + pool_groups.get(kind, [])
-        for kind, group in pool_groups.items():
-            candidates.setdefault(kind, group)
+        own = by_kind(facts)
+        for kind in CLOZE_HINTS:
+            candidates[kind] = _Scan(own.get(kind, []), pool_groups.get(kind, []), kind, used)
     if "cloze" in options.card_types:
         cards.extend(_cloze_cards(article, facts, chosen))
     for fact in chosen:
@@ -159,9 +162,7 @@ def make_cards(
                 )
             )
         if "choice" in options.card_types:
-            distractors = choose_distractors(
-                fact, candidates.get(fact.kind, []), prompt=question.prompt
-            )
+            distractors = choose_distractors(fact, candidates[fact.kind], prompt=question.prompt)
             if len(distractors) == 3:
                 cards.append(
                     Card(
@@ -179,6 +180,26 @@ def make_cards(
                     )
                 )
     return _apply_quality_rules(cards)
+
+
+ALL = -1  # pool_used: every fact of that kind was looked at
+
+
+class _Scan:
+    """An article's own facts of one kind, then the pool's, recording how far into the
+    pool's a reader went (the distractors read candidates in order and stop early)."""
+
+    def __init__(self, own: list[Fact], pool: list[Fact], kind: str, used: dict[str, int]):
+        self.own, self.pool, self.kind, self.used = own, pool, kind, used
+
+    def __iter__(self) -> Iterator[Fact]:
+        yield from self.own
+        used = self.used
+        for i, fact in enumerate(self.pool, 1):
+            if used.get(self.kind, 0) not in (ALL,) and used.get(self.kind, 0) < i:
+                used[self.kind] = i
+            yield fact
+        used[self.kind] = ALL
 
 
 _POOL_GROUPS: list[tuple[Sequence[Fact], dict[str, list[Fact]]]] = []

@@ -252,7 +252,7 @@ def build(sources, card_types, max_facts, furigana, strict, quiet, output) -> No
                 reading_list, options, strict=strict, jobs=_jobs(), cache=cache,
                 progress=progress, with_notes=True, reuse=package.has,
             ):  # fmt: skip
-                if result.ok and result.notes_key is not None and package.has(result.notes_key):
+                if result.ok and result.in_package and result.notes_key is not None:
                     cards += package.keep(result.notes_key)  # in the previous package
                 elif result.ok:
                     package.add_rows(result.notes, result.notes_key)

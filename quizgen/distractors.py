@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from quizgen.dates import format_answer
 from quizgen.model import Fact
@@ -105,7 +105,7 @@ def _display(fact: Fact) -> str:
 
 
 def choose_distractors(
-    fact: Fact, pool: Sequence[Fact], count: int = 3, prompt: str = ""
+    fact: Fact, pool: Iterable[Fact], count: int = 3, prompt: str = ""
 ) -> list[str]:
     """``count`` distractors for ``fact``; fewer when no good ones exist.
 

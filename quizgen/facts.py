@@ -555,15 +555,35 @@ def person_names(facts: Iterable[Fact]) -> set[str]:
     return {f.answer for f in facts if f.kind == "person"}
 
 
-def canonicalise(facts: Sequence[Fact], full_names: set[str]) -> list[Fact]:
+class NameIndex:
+    """A reading list's person names, indexed by what a shorter name of the same person
+    looks like (a prefix: 山川 of 山川宏; a part after ・: プーチン of ウラジーミル・プーチン), so
+    that finding the longer names of a name does not scan the whole list's names."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.longer: dict[str, set[str]] = {}
+        for name in names:
+            for i in range(2, len(name)):
+                self.longer.setdefault(name[:i], set()).add(name)
+            for i, char in enumerate(name):
+                if char == "・" and i + 1 < len(name):
+                    self.longer.setdefault(name[i + 1 :], set()).add(name)
+
+    def canonical(self, name: str) -> str:
+        """The one longer name of ``name`` in the list, else ``name`` itself."""
+        longer = {n for n in self.longer.get(name, ()) if _is_longer_name(n, name)}
+        return longer.pop() if len(longer) == 1 else name
+
+
+def canonicalise(facts: Sequence[Fact], full_names: set[str] | NameIndex) -> list[Fact]:
     """One person, one name across a reading list: a short name alone in its article (山川)
     takes the fullest name another article gives (山川宏) when exactly one such name exists."""
+    index = full_names if isinstance(full_names, NameIndex) else NameIndex(full_names)
     mapped = []
     for f in facts:
         if f.kind == "person":
-            longer = {n for n in full_names if _is_longer_name(n, f.answer)}
-            if len(longer) == 1:
-                best = longer.pop()
+            best = index.canonical(f.answer)
+            if best != f.answer:
                 f = replace(f, answer=best, key=f"person:{best}")
         mapped.append(f)
     return mapped

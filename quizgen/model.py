@@ -183,6 +183,7 @@ class ArticleResult:
     # The cache key of its notes: a rebuild whose previous package holds them keeps them
     # there (``notes`` is then empty) instead of loading and writing them again.
     notes_key: str | None = None
+    in_package: bool = False  # its notes are in the previous package: keep them there
 
     @property
     def ok(self) -> bool:

@@ -14,16 +14,16 @@ import os
 import pickle
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quizgen.cache import ArticleCache, CacheWriter, dumps, make_key
-from quizgen.cards import make_cards, prepared_questions
+from quizgen.cards import ALL, make_cards, prepared_questions
 from quizgen.clean import clean
 from quizgen.errors import NothingToLearnError, QuizgenError, ReadingListError
-from quizgen.facts import canonicalise, extract_facts, person_names
+from quizgen.facts import NameIndex, canonicalise, extract_facts, person_names
 from quizgen.load import read_article
 from quizgen.model import (
     ArticleEntry,
@@ -257,17 +257,50 @@ def distractor_pool(fact_lists: Iterable[Sequence[Fact]]) -> list[Fact]:
     return builder.pool
 
 
+PoolUse = tuple[tuple[str, int, str], ...]  # (kind, facts looked at or ALL, their digest)
+
+
 @dataclass(frozen=True)
 class _CardContext:
-    """What every article's cards depend on besides the article: set once per worker."""
+    """What every article's cards depend on besides the article: set once per worker.
+
+    An article's cards depend on the list's other articles only through the names that
+    complete its short person names (part of the card key) and the first facts of each
+    kind of the distractor pool that its cards looked at (``PoolUse``, checked against this
+    pool): editing one article of a long list rarely changes either, so the other
+    articles' cards stay cached.
+    """
 
     options: Options
     pool: tuple[Fact, ...]
-    names: frozenset[str]
+    names: NameIndex
     cache: ArticleCache | None
-    digest: str  # of the pool and the names, for card cache keys
     with_notes: bool = False  # also make the Anki note rows (in the worker, cached)
     reuse: Callable[[str], bool] | None = None  # notes the package already holds, by key
+    prefixes: dict[str, list[str]] = field(default_factory=dict)  # kind → digest per length
+
+    def pool_use(self, used: dict[str, int]) -> PoolUse:
+        return tuple(sorted((kind, n, self._prefix(kind, n) or "") for kind, n in used.items()))
+
+    def still_valid(self, use: object) -> bool:
+        """Whether cards made with ``use`` of a pool would be the same with this one."""
+        if not isinstance(use, tuple):
+            return False
+        return all(self._prefix(kind, n) == digest for kind, n, digest in use)
+
+    def _prefix(self, kind: str, n: int) -> str | None:
+        digests = self.prefixes.get(kind)
+        if digests is None:
+            group = [f for f in self.pool if f.kind == kind]
+            running = hashlib.sha256()
+            digests = [running.hexdigest()]
+            for f in group:
+                running.update(repr((f.answer, f.value, f.unit)).encode("utf-8") + b"\0")
+                digests.append(running.hexdigest())
+            self.prefixes[kind] = digests
+        if n == ALL:
+            return f"all:{len(digests) - 1}:{digests[-1]}"
+        return digests[n] if n < len(digests) else None
 
 
 _CONTEXT: _CardContext | None = None
@@ -286,7 +319,8 @@ def _fetcher() -> Fetcher | None:
 def _card_key(extracted: _Extracted, context: _CardContext) -> str | None:
     if context.cache is None or extracted.key is None:
         return None
-    return make_key("cards", extracted.key, context.options, context.digest, context.with_notes)
+    full_names = sorted((n, context.names.canonical(n)) for n in extracted.names)
+    return make_key("cards", extracted.key, context.options, full_names, context.with_notes)
 
 
 def _card_probe(extracted: _Extracted) -> Any:
@@ -296,12 +330,15 @@ def _card_probe(extracted: _Extracted) -> Any:
     if not extracted.result.ok:
         return extracted.result
     key = _card_key(extracted, context)
-    if key is not None and context.reuse is not None and context.reuse(key):
-        return ArticleResult(extracted.result.entry, notes_key=key)  # not even loaded
-    if key is not None and context.cache is not None:
+    if key is None or context.cache is None:
+        return _CardWork(extracted, key)
+    if context.still_valid(context.cache.get(key + "-pool")):
+        entry = extracted.result.entry
+        if context.reuse is not None and context.reuse(key):
+            return ArticleResult(entry, notes_key=key, in_package=True)  # not even loaded
         cached = context.cache.get(key)
         if isinstance(cached, ArticleResult):
-            return replace(cached, entry=extracted.result.entry, notes_key=key)
+            return replace(cached, entry=entry, notes_key=key)
     return _CardWork(extracted, key)
 
 
@@ -314,11 +351,19 @@ class _CardWork:
 @dataclass(frozen=True)
 class _Made:
     """An article's cards as pass 2 made them: ``blob`` is the result pickled for the cache
-    (a worker sends only the blob: it is what the parent stores)."""
+    (a worker sends only the blob: it is what the parent stores), ``use`` what the cards
+    read of the pool."""
 
     result: ArticleResult | None
     key: str | None = None
     blob: bytes | None = None
+    use: PoolUse = ()
+
+    @property
+    def writes(self) -> list[tuple[str, bytes]]:
+        if self.key is None or self.blob is None:
+            return []
+        return [(self.key, self.blob), (self.key + "-pool", dumps(self.use))]
 
     def loaded(self) -> ArticleResult:
         if self.result is not None:
@@ -351,8 +396,9 @@ def _cards_one(work: _CardWork | _Extracted) -> ArticleResult | _Made:
         if not isinstance(stored, ArticleResult):  # removed between the passes: extract again
             stored = _extract_one(result.entry, context.options, None).result
         result = replace(stored, entry=result.entry)
-    result = replace(result, facts=tuple(canonicalise(result.facts, set(context.names))))
-    result = _with_cards(result, context.options, context.pool)
+    result = replace(result, facts=tuple(canonicalise(result.facts, context.names)))
+    used: dict[str, int] = {}
+    result = _with_cards(result, context.options, context.pool, used)
     if context.with_notes and result.ok:
         from quizgen.anki import note_rows
 
@@ -361,14 +407,19 @@ def _cards_one(work: _CardWork | _Extracted) -> ArticleResult | _Made:
         # The package needs the notes only: the rest stays in the worker.
         result = ArticleResult(result.entry, notes=notes, notes_key=key)
     if key is not None and context.cache is not None:
-        return _Made(result, key, dumps(result))
+        return _Made(result, key, dumps(result), context.pool_use(used))
     return _Made(result)
 
 
-def _with_cards(result: ArticleResult, options: Options, pool: Sequence[Fact]) -> ArticleResult:
+def _with_cards(
+    result: ArticleResult,
+    options: Options,
+    pool: Sequence[Fact],
+    used: dict[str, int] | None = None,
+) -> ArticleResult:
     if not result.ok or result.article is None:
         return result
-    cards = make_cards(result.article, result.facts, options, pool, result.questions)
+    cards = make_cards(result.article, result.facts, options, pool, result.questions, used)
     if not cards:
         error = NothingToLearnError(
             result.entry.label, "no card could be made from its facts", "check the article's text"
@@ -419,7 +470,7 @@ def iter_results(
             raw_pool.add(item.pool)
             names |= item.names
             writer.add(item.writes)
-            extracted.append(replace(item, pool=(), names=frozenset(), writes=()))
+            extracted.append(replace(item, pool=(), writes=()))
             if item.undated:
                 log.warning(
                     "%s: no published date; relative dates (今年, 10日) were not resolved — add published:",
@@ -430,6 +481,7 @@ def iter_results(
             if strict and not item.result.ok:
                 break
         writer.flush()  # pass 2 (and its workers) read these
+        index = NameIndex(names)
         if not with_cards:
             for item in extracted:
                 result = item.result
@@ -437,13 +489,12 @@ def iter_results(
                     stored = cache.get(item.key) or _extract_one(result.entry, options, None).result
                     result = replace(stored, entry=result.entry)
                 if result.ok:
-                    result = replace(result, facts=tuple(canonicalise(result.facts, set(names))))
+                    result = replace(result, facts=tuple(canonicalise(result.facts, index)))
                 yield result
             return
         # The first distinct answers of the list, then one name per person.
-        pool = tuple(distractor_pool([canonicalise(raw_pool.pool, set(names))]))
-        digest = make_key([(f.kind, f.answer, f.value, f.unit) for f in pool], sorted(names))
-        context = _CardContext(options, pool, names, cache, digest, with_notes, reuse)
+        pool = tuple(distractor_pool([canonicalise(raw_pool.pool, index)]))
+        context = _CardContext(options, pool, index, cache, with_notes, reuse)
         made = 0
         results = workers.map(
             _cards_one, extracted, context=context, local=_card_probe, done_type=ArticleResult
@@ -452,8 +503,7 @@ def iter_results(
             for done, item in enumerate(results, 1):
                 if isinstance(item, _Made):
                     result = item.loaded()
-                    if item.key is not None and item.blob is not None:
-                        writer.add([(item.key, item.blob)])
+                    writer.add(item.writes)
                 else:
                     result = item
                 made += len(result.cards)

@@ -77,9 +77,9 @@ class _Counter:
             self.extracted.append(entry.label)
             return extract(raw, entry, options, *rest)
 
-        def counting_cards(result, options, pool):  # type: ignore[no-untyped-def]
+        def counting_cards(result, options, pool, *rest):  # type: ignore[no-untyped-def]
             self.carded.append(result.entry.label)
-            return with_cards(result, options, pool)
+            return with_cards(result, options, pool, *rest)
 
         monkeypatch.setattr(pipeline, "_extract", counting_extract)
         monkeypatch.setattr(pipeline, "_with_cards", counting_cards)
@@ -291,3 +291,33 @@ def test_a_reading_list_read_before_comes_from_the_cache(
     list_path.write_text(list_path.read_text("utf-8").replace("並列::テスト", "並列::別"), "utf-8")
     assert load_reading_list(list_path, cache).deck == "並列::別"
     assert len(parsed) == 2
+
+
+def test_cached_cards_equal_fresh_ones_whatever_an_edit_does_to_the_pool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An article's cards are reused while the first pool facts they looked at (for
+    # distractors) stay the same: after edits that add facts to the list's pool, the cards
+    # from the cache must still equal those of a build from scratch.
+    list_path = _corpus(tmp_path)
+    cache = ArticleCache(tmp_path / "cache")
+    counter = _Counter(monkeypatch)
+    articles = sorted((tmp_path / "articles").glob("*.txt"))
+    key = lambda c: (c.guid, c.type, c.front, c.answer, c.choices, c.cloze)  # noqa: E731
+    process(resolve_sources([str(list_path)]), cache=cache)
+    others_redone = 0
+    edits = ["鹿児島", "北海道", "ブラジル", "国際通貨基金", "田中一郎", "4万5千人", "3.5%"]
+    for i, answer in enumerate(edits):
+        edited = articles[i % len(articles)]
+        edited.write_text(
+            edited.read_text("utf-8")
+            + f"\n関係者は2025年{i + 1}月{i + 3}日、{answer}について話した。\n",
+            "utf-8",
+        )
+        counter.reset()
+        reading_list = resolve_sources([str(list_path)])
+        cached = process(reading_list, cache=cache)
+        others_redone += len([c for c in counter.carded if not c.endswith(edited.name)])
+        fresh = process(reading_list)
+        assert [key(c) for c in cached.cards] == [key(c) for c in fresh.cards]
+    assert others_redone > 0  # some edit did change what other articles' cards read
