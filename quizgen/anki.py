@@ -401,6 +401,14 @@ class PackageWriter:
         self._cursor.execute("UPDATE notes SET mod = ?", (mod,))
         self._cursor.execute("UPDATE cards SET mod = ?", (mod,))
 
+    def _compact(self) -> None:
+        """After many deletions (most of the list changed), write the file compactly: free
+        pages would be zipped into every package from then on."""
+        (free,) = self._cursor.execute("PRAGMA freelist_count").fetchone()
+        (pages,) = self._cursor.execute("PRAGMA page_count").fetchone()
+        if free > pages // 4:
+            self._conn.execute("VACUUM")
+
     def close(self) -> None:
         """Write the package file (atomically) and remove the working files."""
         try:
@@ -409,6 +417,8 @@ class PackageWriter:
             for _, sql in self._indexes:
                 self._cursor.execute(sql)
             self._conn.commit()
+            if self.previous:
+                self._compact()
             self._conn.close()
             with (
                 atomic_path(self.out) as tmp,
