@@ -11,7 +11,7 @@ import hashlib
 import re
 from collections.abc import Iterator, Sequence
 
-from quizgen.distractors import by_kind, choose_distractors, shuffled_options
+from quizgen.distractors import choose_distractors, distractor_group, in_group, shuffled_options
 from quizgen.facts import card_facts
 from quizgen.model import Article, Card, Fact, Options
 from quizgen.questions import Question, make_question
@@ -132,12 +132,15 @@ def make_cards(
     dates_of = _dates_by_sentence(facts)
     ready = {(i, start): Question(prompt, style) for i, start, prompt, style in questions}
     used = pool_used if pool_used is not None else {}
-    candidates: dict[str, _Scan] = {}
-    if "choice" in options.card_types:
-        pool_groups = _pool_groups(pool)
-        own = by_kind(facts)
-        for kind in CLOZE_HINTS:
-            candidates[kind] = _Scan(own.get(kind, []), pool_groups.get(kind, []), kind, used)
+    scans: dict[str, _Scan] = {}
+
+    def candidates(fact: Fact) -> _Scan:
+        group = distractor_group(fact)
+        if group not in scans:
+            own = [f for f in facts if in_group(group, f)]
+            scans[group] = _Scan(own, pool_group(pool, group), group, used)
+        return scans[group]
+
     if "cloze" in options.card_types:
         cards.extend(_cloze_cards(article, facts, chosen))
     for fact in chosen:
@@ -162,7 +165,7 @@ def make_cards(
                 )
             )
         if "choice" in options.card_types:
-            distractors = choose_distractors(fact, candidates[fact.kind], prompt=question.prompt)
+            distractors = choose_distractors(fact, candidates(fact), prompt=question.prompt)
             if len(distractors) == 3:
                 cards.append(
                     Card(
@@ -186,31 +189,35 @@ ALL = -1  # pool_used: every fact of that kind was looked at
 
 
 class _Scan:
-    """An article's own facts of one kind, then the pool's, recording how far into the
-    pool's a reader went (the distractors read candidates in order and stop early)."""
+    """The candidates of one distractor group (``distractors.distractor_group``): the
+    article's own facts, then the pool's, recording how far into the pool's a reader went
+    (the distractors read candidates in order and stop early)."""
 
-    def __init__(self, own: list[Fact], pool: list[Fact], kind: str, used: dict[str, int]):
-        self.own, self.pool, self.kind, self.used = own, pool, kind, used
+    def __init__(self, own: list[Fact], pool: list[Fact], group: str, used: dict[str, int]):
+        self.own, self.pool, self.group, self.used = own, pool, group, used
 
     def __iter__(self) -> Iterator[Fact]:
         yield from self.own
-        used = self.used
+        used, group = self.used, self.group
         for i, fact in enumerate(self.pool, 1):
-            if used.get(self.kind, 0) not in (ALL,) and used.get(self.kind, 0) < i:
-                used[self.kind] = i
+            seen = used.get(group, 0)
+            if seen != ALL and seen < i:
+                used[group] = i
             yield fact
-        used[self.kind] = ALL
+        used[group] = ALL
 
 
 _POOL_GROUPS: list[tuple[Sequence[Fact], dict[str, list[Fact]]]] = []
 
 
-def _pool_groups(pool: Sequence[Fact]) -> dict[str, list[Fact]]:
-    """The reading list's pool by kind, grouped once for all of its articles."""
-    if _POOL_GROUPS and _POOL_GROUPS[0][0] is pool:
-        return _POOL_GROUPS[0][1]
-    _POOL_GROUPS[:] = [(pool, by_kind(pool))]
-    return _POOL_GROUPS[0][1]
+def pool_group(pool: Sequence[Fact], group: str) -> list[Fact]:
+    """The pool's facts of a distractor group, in pool order (made once per pool)."""
+    if not (_POOL_GROUPS and _POOL_GROUPS[0][0] is pool):
+        _POOL_GROUPS[:] = [(pool, {})]
+    groups = _POOL_GROUPS[0][1]
+    if group not in groups:
+        groups[group] = [f for f in pool if in_group(group, f)]
+    return groups[group]
 
 
 def _cloze_cards(article: Article, facts: Sequence[Fact], chosen: list[Fact]) -> list[Card]:

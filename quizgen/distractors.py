@@ -163,13 +163,38 @@ def choose_distractors(
     return out
 
 
-def by_kind(facts: Iterable[Fact]) -> dict[str, list[Fact]]:
-    """Facts grouped by kind, in order: ``choose_distractors`` only reads a fact's own kind,
-    so each card can be given its kind's list instead of the whole pool."""
-    groups: dict[str, list[Fact]] = {}
-    for f in facts:
-        groups.setdefault(f.kind, []).append(f)
-    return groups
+def distractor_group(fact: Fact) -> str:
+    """The candidates ``choose_distractors`` can take for ``fact``, as a name for
+    ``in_group``: a date's precision, a number's unit, a place's being a country or not,
+    else the kind. Giving it only those (in the same order) gives the same distractors,
+    and a card then depends only on the few first of its group."""
+    value = fact.value
+    if fact.kind == "date" and isinstance(value, str):
+        return f"date:{len(value.partition('T')[0])}"
+    if fact.kind == "number" and isinstance(value, int | float):
+        return f"number:{fact.unit!r}"
+    if fact.kind == "place":
+        return "place:country" if fact.answer in _COUNTRY_SET else "place:other"
+    return fact.kind
+
+
+def in_group(group: str, fact: Fact) -> bool:
+    """Whether ``fact`` can be a candidate for a fact of ``group`` (``distractor_group``)."""
+    kind, _, detail = group.partition(":")
+    if fact.kind != kind:
+        return False
+    if not detail:
+        return True
+    value = fact.value
+    if kind == "date":
+        return (
+            isinstance(value, str)
+            and "/" not in value
+            and len(value.partition("T")[0]) == int(detail)
+        )
+    if kind == "number":
+        return repr(fact.unit) == detail
+    return (fact.answer in _COUNTRY_SET) == (detail == "country")
 
 
 def shuffled_options(answer: str, distractors: list[str], seed: str) -> list[str]:

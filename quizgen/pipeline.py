@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quizgen.cache import ArticleCache, CacheWriter, dumps, make_key
-from quizgen.cards import ALL, make_cards, prepared_questions
+from quizgen.cards import ALL, make_cards, pool_group, prepared_questions
 from quizgen.clean import clean
 from quizgen.errors import NothingToLearnError, QuizgenError, ReadingListError
 from quizgen.facts import NameIndex, canonicalise, extract_facts, person_names
@@ -257,7 +257,7 @@ def distractor_pool(fact_lists: Iterable[Sequence[Fact]]) -> list[Fact]:
     return builder.pool
 
 
-PoolUse = tuple[tuple[str, int, str], ...]  # (kind, facts looked at or ALL, their digest)
+PoolUse = tuple[tuple[str, int, str], ...]  # (group, facts looked at or ALL, their digest)
 
 
 @dataclass(frozen=True)
@@ -280,24 +280,24 @@ class _CardContext:
     prefixes: dict[str, list[str]] = field(default_factory=dict)  # kind → digest per length
 
     def pool_use(self, used: dict[str, int]) -> PoolUse:
-        return tuple(sorted((kind, n, self._prefix(kind, n) or "") for kind, n in used.items()))
+        return tuple(sorted((group, n, self._prefix(group, n) or "") for group, n in used.items()))
 
     def still_valid(self, use: object) -> bool:
         """Whether cards made with ``use`` of a pool would be the same with this one."""
         if not isinstance(use, tuple):
             return False
-        return all(self._prefix(kind, n) == digest for kind, n, digest in use)
+        return all(self._prefix(group, n) == digest for group, n, digest in use)
 
-    def _prefix(self, kind: str, n: int) -> str | None:
-        digests = self.prefixes.get(kind)
+    def _prefix(self, group: str, n: int) -> str | None:
+        digests = self.prefixes.get(group)
         if digests is None:
-            group = [f for f in self.pool if f.kind == kind]
+            facts = pool_group(self.pool, group)
             running = hashlib.sha256()
             digests = [running.hexdigest()]
-            for f in group:
+            for f in facts:
                 running.update(repr((f.answer, f.value, f.unit)).encode("utf-8") + b"\0")
                 digests.append(running.hexdigest())
-            self.prefixes[kind] = digests
+            self.prefixes[group] = digests
         if n == ALL:
             return f"all:{len(digests) - 1}:{digests[-1]}"
         return digests[n] if n < len(digests) else None
