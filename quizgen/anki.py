@@ -31,7 +31,7 @@ import genanki
 from quizgen.dates import format_published
 from quizgen.escape import escape_field
 from quizgen.furigana import furigana_markup
-from quizgen.model import Article, Card, NoteRow
+from quizgen.model import Article, Card, NoteFields, NoteRow
 from quizgen.output import atomic_path
 from quizgen.resources import read_template
 
@@ -360,18 +360,17 @@ class PackageWriter:
         """Add the notes of ``cards``; returns how many notes they made."""
         return self.add_rows(note_rows(cards, self.furigana, self.names))
 
-    def add_rows(self, rows: Sequence[NoteRow], key: str | None = None) -> int:
+    def add_rows(self, rows: Sequence[NoteFields], key: str | None = None) -> int:
         """Add notes made by ``note_rows`` (possibly in a worker, possibly cached); ``key``
         names them for the next build's ``keep``."""
         mod = int(self.stamp)
         note_values, card_values = [], []
-        for row in rows:
+        for guid, model_id, tags, fields, sort_field, ords in rows:
             note_id = next(self.ids)
             note_values.append(
-                (note_id, row.guid, row.model_id, mod, -1, row.tags, row.fields, row.sort_field,
-                 0, 0, "")
+                (note_id, guid, model_id, mod, -1, tags, fields, sort_field, 0, 0, "")
             )  # fmt: skip
-            for ord_ in row.ords:
+            for ord_ in ords:
                 card_values.append(
                     (next(self.ids), note_id, self.deck_id, ord_, mod, -1, 0, 0, 0, 0, 0, 0, 0,
                      0, 0, 0, 0, "")

@@ -99,6 +99,26 @@ class ArticleCache:
         except Exception:  # a damaged entry or database: rebuild the article
             return None
 
+    def get_many(self, keys: Sequence[str]) -> dict[str, Any]:
+        """The values of those ``keys`` that are in the cache (one query per 500 keys)."""
+        conn = self._db() if keys else None
+        found: dict[str, Any] = {}
+        if conn is None:
+            return found
+        for i in range(0, len(keys), 500):
+            part = keys[i : i + 500]
+            marks = ",".join("?" * len(part))
+            try:
+                rows = conn.execute(
+                    f"SELECT key, value FROM entries WHERE key IN ({marks})", part
+                ).fetchall()
+            except sqlite3.Error:
+                return found
+            for key, value in rows:
+                with contextlib.suppress(Exception):  # a damaged entry is a miss
+                    found[key] = pickle.loads(value)
+        return found
+
     def put(self, key: str, value: Any) -> None:
         self.put_many([(key, dumps(value))])
 

@@ -256,7 +256,7 @@ def build(sources, card_types, max_facts, furigana, strict, quiet, output) -> No
                     cards += package.keep(result.notes_key)  # in the previous package
                 elif result.ok:
                     package.add_rows(result.notes, result.notes_key)
-                    cards += sum(len(note.ords) for note in result.notes)
+                    cards += sum(len(ords) for *_, ords in result.notes)
                 outcomes.append(
                     result if not result.ok else replace(result, facts=(), cards=(), notes=())
                 )

@@ -118,11 +118,10 @@ class _Extracted:
 
 @dataclass(frozen=True)
 class _Pending:
-    """An article read and hashed by the parent, to be extracted (by a worker)."""
+    """An article not known from its file's size and time: a worker reads it, looks its
+    content up in the cache, and extracts it when that is new too."""
 
     entry: ArticleEntry
-    raw: RawArticle
-    key: str | None
     stat_key: str | None = None
 
 
@@ -137,15 +136,52 @@ def _stat_key(entry: ArticleEntry, options: Options) -> str | None:
     return make_key("stat", entry, options.names, stat.st_size, stat.st_mtime_ns)
 
 
+PROBE_CHUNK = 256  # articles looked up in the cache per query
+
+
 def _probe(entry: ArticleEntry, options: Options, cache: ArticleCache | None) -> Any:
-    """Read an article and look its summary up: an ``_Extracted`` when done (a cache hit or
-    an unreadable article), else the ``_Pending`` work for ``_extract_pending``."""
-    stat_key = _stat_key(entry, options) if cache is not None else None
-    if cache is not None and stat_key is not None:
-        known = cache.get(stat_key)
-        summary = cache.get(known + "-summary") if isinstance(known, str) else None
-        if isinstance(summary, _Extracted):
-            return replace(summary, result=replace(summary.result, entry=entry))
+    """An ``_Extracted`` when the cache knows the file (same size and time), else the
+    ``_Pending`` work for ``_extract_pending``."""
+    return next(_probes([entry], options, cache))
+
+
+def _probes(
+    entries: Iterable[ArticleEntry], options: Options, cache: ArticleCache | None
+) -> Iterator[Any]:
+    """``_probe`` for each entry, with the cache read a chunk of articles at a time: this
+    runs in the build's own process, which a query per article kept busy."""
+    for chunk in _chunks(entries, PROBE_CHUNK):
+        if cache is None:
+            yield from (_Pending(entry) for entry in chunk)
+            continue
+        stat_keys = [_stat_key(entry, options) for entry in chunk]
+        known = cache.get_many([k for k in stat_keys if k is not None])
+        summaries = cache.get_many([v + "-summary" for v in known.values() if isinstance(v, str)])
+        for entry, stat_key in zip(chunk, stat_keys, strict=True):
+            key = known.get(stat_key) if stat_key is not None else None
+            summary = summaries.get(key + "-summary") if isinstance(key, str) else None
+            if isinstance(summary, _Extracted):
+                yield replace(summary, result=replace(summary.result, entry=entry))
+            else:
+                yield _Pending(entry, stat_key)
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _extract_pending(
+    pending: _Pending, options: Options, cache: ArticleCache | None, questions: bool = True
+) -> _Extracted:
+    """Read, and extract unless the cache knows the content (a file touched, not changed)."""
+    entry, stat_key = pending.entry, pending.stat_key
     try:
         raw = read_article(entry, _fetcher())
     except QuizgenError as exc:
@@ -155,18 +191,11 @@ def _probe(entry: ArticleEntry, options: Options, cache: ArticleCache | None) ->
         key = make_key("article", entry, options.names, raw.text, raw.is_html, raw.metadata)
         summary = cache.get(key + "-summary")
         if isinstance(summary, _Extracted):
-            if stat_key is not None:
-                cache.put(stat_key, key)  # touched but unchanged: next time, not even read
-            return replace(summary, result=replace(summary.result, entry=entry))
-    return _Pending(entry, raw, key, stat_key)
-
-
-def _extract_pending(
-    pending: _Pending, options: Options, cache: ArticleCache | None, questions: bool = True
-) -> _Extracted:
-    entry, key = pending.entry, pending.key
+            # Touched but unchanged: next time, not even read.
+            touched = ((stat_key, dumps(key)),) if stat_key is not None else ()
+            return replace(summary, result=replace(summary.result, entry=entry), writes=touched)
     try:
-        result = _extract(pending.raw, entry, options, questions)
+        result = _extract(raw, entry, options, questions)
     except QuizgenError as exc:
         result = ArticleResult(entry, error=exc)
     pool = PoolBuilder()
@@ -181,8 +210,8 @@ def _extract_pending(
             # The parent needs the summary, not the article: pass 2 reads it from the cache.
             extracted = replace(extracted, result=replace(result, article=None, facts=()))
         writes.append((key + "-summary", dumps(extracted)))
-        if pending.stat_key is not None:
-            writes.append((pending.stat_key, dumps(key)))
+        if stat_key is not None:
+            writes.append((stat_key, dumps(key)))
         extracted = replace(extracted, writes=tuple(writes))
     return extracted
 
@@ -325,21 +354,33 @@ def _card_key(extracted: _Extracted, context: _CardContext) -> str | None:
 
 def _card_probe(extracted: _Extracted) -> Any:
     """A finished result (failed article, or cards in the cache), else the work for a worker."""
+    return next(_card_probes([extracted]))
+
+
+def _card_probes(items: Iterable[_Extracted]) -> Iterator[Any]:
+    """``_card_probe`` for each article, with the cache read a chunk at a time."""
     context = _CONTEXT
     assert context is not None
-    if not extracted.result.ok:
-        return extracted.result
-    key = _card_key(extracted, context)
-    if key is None or context.cache is None:
-        return _CardWork(extracted, key)
-    if context.still_valid(context.cache.get(key + "-pool")):
-        entry = extracted.result.entry
-        if context.reuse is not None and context.reuse(key):
-            return ArticleResult(entry, notes_key=key, in_package=True)  # not even loaded
-        cached = context.cache.get(key)
-        if isinstance(cached, ArticleResult):
-            return replace(cached, entry=entry, notes_key=key)
-    return _CardWork(extracted, key)
+    cache = context.cache
+    for chunk in _chunks(items, PROBE_CHUNK):
+        keys = [_card_key(x, context) if x.result.ok else None for x in chunk]
+        if cache is None:
+            uses: dict[str, Any] = {}
+        else:
+            uses = cache.get_many([k + "-pool" for k in keys if k is not None])
+        valid = {k for k in keys if k is not None and context.still_valid(uses.get(k + "-pool"))}
+        kept = {k for k in valid if context.reuse is not None and context.reuse(k)}
+        cached = cache.get_many(sorted(valid - kept)) if cache is not None else {}
+        for extracted, key in zip(chunk, keys, strict=True):
+            entry = extracted.result.entry
+            if not extracted.result.ok:
+                yield extracted.result
+            elif key in kept:
+                yield ArticleResult(entry, notes_key=key, in_package=True)  # not even loaded
+            elif key is not None and isinstance(cached.get(key), ArticleResult):
+                yield replace(cached[key], entry=entry, notes_key=key)
+            else:
+                yield _CardWork(extracted, key)
 
 
 @dataclass(frozen=True)
@@ -403,7 +444,8 @@ def _cards_one(work: _CardWork | _Extracted) -> ArticleResult | _Made:
         from quizgen.anki import note_rows
 
         options = context.options
-        notes = note_rows(result.cards, options.furigana, options.names)
+        # As plain tuples: they are pickled to the build's process and to the cache.
+        notes = tuple(n[:] for n in note_rows(result.cards, options.furigana, options.names))
         # The package needs the notes only: the rest stays in the worker.
         result = ArticleResult(result.entry, notes=notes, notes_key=key)
     if key is not None and context.cache is not None:
@@ -465,8 +507,8 @@ def iter_results(
         names: frozenset[str] = frozenset()
         writer = CacheWriter(cache)
         extract = partial(_extract_pending, options=options, cache=cache, questions=with_cards)
-        probe = partial(_probe, options=options, cache=cache)
-        for item in workers.map(extract, entries, local=probe, done_type=_Extracted):
+        probed = _probes(entries, options, cache)
+        for item in workers.map(extract, probed, total, done_type=_Extracted):
             raw_pool.add(item.pool)
             names |= item.names
             writer.add(item.writes)
@@ -497,7 +539,11 @@ def iter_results(
         context = _CardContext(options, pool, index, cache, with_notes, reuse)
         made = 0
         results = workers.map(
-            _cards_one, extracted, context=context, local=_card_probe, done_type=ArticleResult
+            _cards_one,
+            _card_probes(extracted),
+            len(extracted),
+            context=context,
+            done_type=ArticleResult,
         )
         try:
             for done, item in enumerate(results, 1):
@@ -554,61 +600,60 @@ class _Workers:
     def map(
         self,
         fn: Callable[[Any], Any],
-        items: Sequence[Any],
+        items: Iterable[Any],
+        count: int,
         context: _CardContext | None = None,
-        local: Callable[[Any], Any] | None = None,
         done_type: type | None = None,
     ) -> Iterator[Any]:
-        """``fn`` over ``items`` in order. ``local(item)`` runs here first: a ``done_type``
-        value is the result (a cache hit costs no worker), anything else is ``fn``'s input."""
+        """``fn`` over ``count`` ``items`` in order; an item of ``done_type`` is its own
+        result (a cache hit costs no worker)."""
         _set_context(context, self.fetcher)
 
-        def first(item: Any) -> Any:
-            return local(item) if local is not None else item
-
-        if self.jobs == 1 or len(items) < 2 * self.jobs:
-            for item in items:
-                work = first(item)
+        if self.jobs == 1 or count < 2 * self.jobs:
+            for work in items:
                 yield work if done_type is not None and isinstance(work, done_type) else fn(work)
             return
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None
-        # Workers start only once there is work for them: a rebuild that finds all but a
-        # few articles in the cache does those few here, without starting any process.
-        window = 8 * self.jobs
-        pending: deque[Any] = deque()
-        deferred = 0  # works waiting here (no workers yet)
+        # Works go to the workers in batches (fewer messages for this process to handle)
+        # and the workers start only once there is work for them: a rebuild that finds all
+        # but a few articles in the cache does those few here, without starting a process.
+        window = 16 * self.jobs * BATCH  # results and works in flight
+        pending: deque[Any] = deque()  # results, or _Slot for works
+        unsent: list[_Slot] = []
+
+        def send() -> None:
+            future = self._executor.submit(_remote_batch, fn, [slot.work for slot in unsent])
+            for index, slot in enumerate(unsent):
+                slot.future, slot.index, slot.work = future, index, None
+            unsent.clear()
 
         def resolve(head: Any) -> Any:
-            nonlocal deferred
-            if isinstance(head, _Deferred):
-                deferred -= 1
+            if not isinstance(head, _Slot):
+                return head
+            if head.future is None and self._executor is None:
+                unsent.remove(head)
                 return fn(head.work)
-            return head.future.result() if isinstance(head, _Submitted) else head
+            if head.future is None:
+                send()
+            return head.future.result()[head.index]
 
-        for item in items:
-            work = first(item)
+        for work in items:
             if done_type is not None and isinstance(work, done_type):
                 pending.append(work)
-            elif self._executor is not None:
-                pending.append(_Submitted(self._executor.submit(_remote, fn, work)))
             else:
-                pending.append(_Deferred(work))
-                deferred += 1
-                if deferred >= 2 * self.jobs:
-                    executor = self._start()
-                    pending = deque(
-                        _Submitted(executor.submit(_remote, fn, p.work))
-                        if isinstance(p, _Deferred)
-                        else p
-                        for p in pending
-                    )
-                    deferred = 0
-            while pending and (
-                len(pending) >= window or not isinstance(pending[0], _Submitted | _Deferred)
-            ):
+                slot = _Slot(work)
+                pending.append(slot)
+                unsent.append(slot)
+                if self._executor is None and len(unsent) >= 2 * self.jobs:
+                    self._start()
+                if self._executor is not None and len(unsent) >= BATCH:
+                    send()
+            while pending and (len(pending) >= window or not isinstance(pending[0], _Slot)):
                 yield resolve(pending.popleft())
+        if unsent and self._executor is not None:
+            send()
         while pending:
             yield resolve(pending.popleft())
 
@@ -627,15 +672,19 @@ class _Workers:
         return self._executor
 
 
-@dataclass(frozen=True)
-class _Submitted:
-    """A work item given to a worker."""
-
-    future: Any
+BATCH = 4  # works per message to a worker
 
 
-@dataclass(frozen=True)
-class _Deferred:
-    """A work item kept in this process until enough of them call for workers."""
+class _Slot:
+    """A work's place in the output order: kept here, or sent (``future``, ``index``)."""
 
-    work: Any
+    __slots__ = ("future", "index", "work")
+
+    def __init__(self, work: Any) -> None:
+        self.work: Any = work
+        self.future: Any = None
+        self.index = 0
+
+
+def _remote_batch(fn: Callable[[Any], Any], works: list[Any]) -> list[Any]:
+    return [_remote(fn, work) for work in works]
