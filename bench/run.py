@@ -9,7 +9,8 @@ numbers varied per copy, so no article repeats verbatim) and prints:
 * the whole ``quizgen build`` (read, clean, facts, cards, package) in one process, its ratio
   to fugashi alone, and articles per second;
 * the same build with every core (``--jobs``), from a cold article cache;
-* a rebuild after editing one article (warm cache), as a share of the cold build;
+* on a list of 1,000 articles, the cold build and rebuilds after editing one article (three
+  edits in turn), each as a share of the cold build;
 * the cold start of ``quizgen --help`` and ``quizgen --version``;
 * peak memory of a build of ``--scale`` articles (the largest process, workers included).
 
@@ -22,6 +23,7 @@ import argparse
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -75,19 +77,22 @@ def fugashi_alone(reading_list: Path) -> tuple[float, int]:
         for s in clean(read_article(e)).sentences
     ]
     tagger = get_tagger()
-    start = time.perf_counter()
-    for sentence in sentences:
-        for node in tagger(sentence):
-            f = node.feature
-            _ = (f.pos1, f.pos2, f.pos3, f.pos4, f.cType, f.cForm, f.lemma, f.orthBase, f.kana)
-            _ = node.is_unk
-    return time.perf_counter() - start, len(sentences)
+    best = float("inf")
+    for _ in range(3):  # the best of three: the baseline is not to be slowed by noise
+        start = time.perf_counter()
+        for sentence in sentences:
+            for node in tagger(sentence):
+                f = node.feature
+                _ = (f.pos1, f.pos2, f.pos3, f.pos4, f.cType, f.cForm, f.lemma, f.orthBase, f.kana)
+                _ = node.is_unk
+        best = min(best, time.perf_counter() - start)
+    return best, len(sentences)
 
 
 def breakdown(reading_list: Path, limit: int = 600) -> dict[str, float]:
     """Seconds per stage, in this process, over the first ``limit`` articles (no cache)."""
     from quizgen.anki import PackageWriter, note_rows
-    from quizgen.cards import make_cards
+    from quizgen.cards import make_cards, prepared_questions
     from quizgen.clean import clean
     from quizgen.facts import extract_facts
     from quizgen.load import read_article
@@ -109,14 +114,15 @@ def breakdown(reading_list: Path, limit: int = 600) -> dict[str, float]:
     for entry in entries:
         article = timed("read and clean", lambda e: clean(read_article(e)), entry)
         timed("tokenise", lambda a: [tokenize(s.text) for s in a.sentences], article)
-        facts = timed("facts", extract_facts, article)
-        results.append(ArticleResult(entry, article, tuple(facts)))
+        facts = tuple(timed("facts", extract_facts, article))
+        questions = timed("questions", prepared_questions, article, facts)
+        results.append(ArticleResult(entry, article, facts, questions=questions))
     pool = distractor_pool([r.facts for r in results])
     options = Options()
     with tempfile.TemporaryDirectory() as tmp:
         package = PackageWriter("b", Path(tmp) / "b.apkg")
         for r in results:
-            cards = timed("cards", make_cards, r.article, r.facts, options, pool)
+            cards = timed("cards", make_cards, r.article, r.facts, options, pool, r.questions)
             rows = timed("notes", note_rows, cards)
             timed("package", package.add_rows, rows)
         timed("package", package.close)
@@ -171,18 +177,34 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
+
+        def cache(name: str) -> Path:
+            """A cold article cache holding the compiled user dictionary (compiled once,
+            outside the timings, as any user's first build does)."""
+            target = tmp / name
+            shutil.copytree(tmp / "c0" / "dict", target / "dict")
+            return target
+
         reading_list = make_corpus(tmp / "corpus", megabytes=args.mb)
         articles = len(reading_list.read_text("utf-8").splitlines()) - 2
         tagger_s, sentences = fugashi_alone(reading_list)
-        # Compile the user dictionary once, outside the timings.
-        build(reading_list.parent / "list.yaml", tmp / "warm.apkg", tmp / "c0", "--jobs", "1")
+        build(reading_list, tmp / "warm.apkg", tmp / "c0", "--jobs", "1")
         serial_s = build(reading_list, tmp / "a.apkg", tmp / "c0", "--jobs", "1", "--no-cache")
-        parallel_s = build(reading_list, tmp / "b.apkg", tmp / "c1", "--jobs", jobs)
-        edited = reading_list.parent / "a00007.txt"
-        edited.write_text(
-            edited.read_text("utf-8") + "\n追加の一文は2024年5月1日に書かれた。\n", "utf-8"
-        )
-        rebuild_s = build(reading_list, tmp / "b.apkg", tmp / "c1", "--jobs", jobs)
+        parallel_s = build(reading_list, tmp / "b.apkg", cache("c1"), "--jobs", jobs)
+
+        # The incremental rebuild, on a list of 1,000 articles: three edits in turn, each
+        # adding a sentence with a new date and number to one article.
+        thousand = make_corpus(tmp / "thousand", count=1000)
+        rebuild_cache = cache("c3")
+        cold_s = build(thousand, tmp / "k.apkg", rebuild_cache, "--jobs", jobs)
+        rebuilds = []
+        for n, name in enumerate(("a00007.txt", "a00420.txt", "a00777.txt"), 1):
+            edited = thousand.parent / name
+            edited.write_text(
+                edited.read_text("utf-8") + f"\n追加の一文は2024年5月{n}日に{n * 37}人が書いた。\n",
+                "utf-8",
+            )
+            rebuilds.append(build(thousand, tmp / "k.apkg", rebuild_cache, "--jobs", jobs))
 
         stages = breakdown(reading_list)
         tokenise_s = stages["tokenise"]
@@ -190,15 +212,16 @@ def main() -> None:
         for stage, seconds in stages.items():
             print(f"  {stage:15} {seconds:6.2f} s  {seconds / tokenise_s:5.1f}×")
         print(f"corpus: {articles} articles, {args.mb:g} MB, {sentences} sentences; {jobs} cores")
-        print(f"fugashi alone:                 {tagger_s:7.2f} s")
+        print(f"fugashi alone (best of 3):     {tagger_s:7.2f} s")
         print(
             f"quizgen build, 1 process:      {serial_s:7.2f} s  (ratio to fugashi {serial_s / tagger_s:.2f}, {articles / serial_s:.0f} articles/s)"
         )
         print(
             f"quizgen build, {jobs} workers:     {parallel_s:7.2f} s  (ratio to fugashi {parallel_s / tagger_s:.2f}, {articles / parallel_s:.0f} articles/s, cold cache)"
         )
+        shares = ", ".join(f"{r:.2f} s ({r / cold_s:.0%})" for r in rebuilds)
         print(
-            f"rebuild after editing 1 article: {rebuild_s:5.2f} s  ({rebuild_s / parallel_s:.0%} of the cold build)"
+            f"1,000 articles: cold build {cold_s:.2f} s ({jobs} workers); after editing one article: {shares}"
         )
         print(
             f"cold start: --help {startup('--help') * 1000:.0f} ms, --version {startup('--version') * 1000:.0f} ms"
@@ -206,7 +229,7 @@ def main() -> None:
 
         if args.scale:
             big = make_corpus(tmp / "big", count=args.scale)
-            scale_s, peak_kb = measured_build(big, tmp / "big.apkg", tmp / "c2", "--jobs", jobs)
+            scale_s, peak_kb = measured_build(big, tmp / "big.apkg", cache("c2"), "--jobs", jobs)
             print(
                 f"{args.scale} articles: {scale_s:.1f} s, peak memory {peak_kb / 1024:.0f} MB "
                 "(the largest process: the build or one of its workers)"

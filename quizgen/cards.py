@@ -7,6 +7,7 @@ with the same prompt; no card from a sentence with nothing to learn.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from collections.abc import Iterator, Sequence
@@ -117,29 +118,28 @@ def make_cards(
     options: Options | None = None,
     pool: Sequence[Fact] = (),
     questions: Sequence[tuple[int, int, str, str]] = (),
-    pool_used: dict[str, int] | None = None,
+    pool_reads: list[PoolRead] | None = None,
 ) -> list[Card]:
     """Cards for one article's facts.
 
     ``pool`` holds facts of other articles of the reading list (for distractors);
-    ``questions`` prompts already made (``prepared_questions``). ``pool_used`` is filled
-    with how many of the pool's facts of each kind the cards looked at (``ALL``: every
-    one): the cards stay right as long as those first facts of the pool stay the same.
+    ``questions`` prompts already made (``prepared_questions``). ``pool_reads`` is filled
+    with what the cards read of the pool: they stay right as long as ``still_read``.
     """
     options = options or Options()
     chosen = card_facts(list(facts), options.max_facts)
     cards: list[Card] = []
     dates_of = _dates_by_sentence(facts)
     ready = {(i, start): Question(prompt, style) for i, start, prompt, style in questions}
-    used = pool_used if pool_used is not None else {}
-    scans: dict[str, _Scan] = {}
+    reads = pool_reads if pool_reads is not None else []
+    own: dict[str, list[Fact]] = {}
 
     def candidates(fact: Fact) -> _Scan:
         group = distractor_group(fact)
-        if group not in scans:
-            own = [f for f in facts if in_group(group, f)]
-            scans[group] = _Scan(own, pool_group(pool, group), group, used)
-        return scans[group]
+        if group not in own:
+            own[group] = [f for f in facts if in_group(group, f)]
+        point = _hash64(fact.key + article.identity)
+        return _Scan(own[group], pool_group(pool, group), group, point, reads)
 
     if "cloze" in options.card_types:
         cards.extend(_cloze_cards(article, facts, chosen))
@@ -185,39 +185,81 @@ def make_cards(
     return _apply_quality_rules(cards)
 
 
-ALL = -1  # pool_used: every fact of that kind was looked at
+PoolRead = tuple[str, int, tuple[int, ...], bool]  # group, start, items read, read them all
+
+
+class PoolGroup:
+    """The pool's facts of one distractor group, ordered by a hash of each answer (a
+    ring): each card reads it from its own point on the ring, so cards do not all offer
+    the same distractors, and a fact entering or leaving the pool changes only the cards
+    whose reading passed where it is."""
+
+    def __init__(self, facts: list[Fact]) -> None:
+        self.facts = sorted(facts, key=lambda f: (_hash64(f.answer), f.answer))
+        self.points = [_hash64(f.answer) for f in self.facts]
+        self.ids = [_hash64(repr((f.answer, f.value, f.unit))) for f in self.facts]
+
+    def start(self, point: int) -> int:
+        return bisect.bisect_left(self.points, point) if self.facts else 0
+
+    def still_read(self, read: PoolRead) -> bool:
+        """Whether a card that made ``read`` would read the same facts from this group."""
+        _, point, ids, all_of_them = read
+        n = len(self.ids)
+        if (all_of_them and n != len(ids)) or n < len(ids):
+            return False
+        first = self.start(point)
+        return all(self.ids[(first + j) % n] == ids[j] for j in range(len(ids)))
+
+
+def _hash64(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest())
 
 
 class _Scan:
-    """The candidates of one distractor group (``distractors.distractor_group``): the
-    article's own facts, then the pool's, recording how far into the pool's a reader went
-    (the distractors read candidates in order and stop early)."""
+    """A card's distractor candidates: the article's own facts of its group, then the
+    pool's from the card's point on the ring; what it read of the pool is recorded (the
+    distractors read candidates in order and stop early)."""
 
-    def __init__(self, own: list[Fact], pool: list[Fact], group: str, used: dict[str, int]):
-        self.own, self.pool, self.group, self.used = own, pool, group, used
+    def __init__(
+        self, own: list[Fact], ring: PoolGroup, group: str, point: int, reads: list[PoolRead]
+    ) -> None:
+        self.own, self.ring, self.group, self.point, self.reads = own, ring, group, point, reads
 
     def __iter__(self) -> Iterator[Fact]:
         yield from self.own
-        used, group = self.used, self.group
-        for i, fact in enumerate(self.pool, 1):
-            seen = used.get(group, 0)
-            if seen != ALL and seen < i:
-                used[group] = i
-            yield fact
-        used[group] = ALL
+        ring, ids = self.ring, []
+        index = len(self.reads)
+        self.reads.append((self.group, self.point, (), False))
+        n = len(ring.facts)
+        first = ring.start(self.point)
+        for j in range(n):
+            k = (first + j) % n
+            ids.append(ring.ids[k])
+            self.reads[index] = (self.group, self.point, tuple(ids), False)
+            yield ring.facts[k]
+        self.reads[index] = (self.group, self.point, tuple(ids), True)
 
 
-_POOL_GROUPS: list[tuple[Sequence[Fact], dict[str, list[Fact]]]] = []
+_POOL_GROUPS: list[tuple[Sequence[Fact], dict[str, PoolGroup]]] = []
 
 
-def pool_group(pool: Sequence[Fact], group: str) -> list[Fact]:
-    """The pool's facts of a distractor group, in pool order (made once per pool)."""
+def pool_group(pool: Sequence[Fact], group: str) -> PoolGroup:
+    """The pool's facts of a distractor group (made once per pool)."""
     if not (_POOL_GROUPS and _POOL_GROUPS[0][0] is pool):
         _POOL_GROUPS[:] = [(pool, {})]
     groups = _POOL_GROUPS[0][1]
     if group not in groups:
-        groups[group] = [f for f in pool if in_group(group, f)]
+        groups[group] = PoolGroup([f for f in pool if in_group(group, f)])
     return groups[group]
+
+
+def still_read(pool: Sequence[Fact], reads: object) -> bool:
+    """Whether cards that read ``reads`` (``make_cards``' ``pool_reads``) of a pool would
+    read the same from ``pool``."""
+    if not isinstance(reads, tuple):
+        return False
+    return all(pool_group(pool, read[0]).still_read(read) for read in reads)
 
 
 def _cloze_cards(article: Article, facts: Sequence[Fact], chosen: list[Fact]) -> list[Card]:

@@ -14,13 +14,13 @@ import os
 import pickle
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quizgen.cache import ArticleCache, CacheWriter, dumps, make_key
-from quizgen.cards import ALL, make_cards, pool_group, prepared_questions
+from quizgen.cards import PoolRead, make_cards, prepared_questions, still_read
 from quizgen.clean import clean
 from quizgen.errors import NothingToLearnError, QuizgenError, ReadingListError
 from quizgen.facts import NameIndex, canonicalise, extract_facts, person_names
@@ -286,18 +286,14 @@ def distractor_pool(fact_lists: Iterable[Sequence[Fact]]) -> list[Fact]:
     return builder.pool
 
 
-PoolUse = tuple[tuple[str, int, str], ...]  # (group, facts looked at or ALL, their digest)
-
-
 @dataclass(frozen=True)
 class _CardContext:
     """What every article's cards depend on besides the article: set once per worker.
 
     An article's cards depend on the list's other articles only through the names that
-    complete its short person names (part of the card key) and the first facts of each
-    kind of the distractor pool that its cards looked at (``PoolUse``, checked against this
-    pool): editing one article of a long list rarely changes either, so the other
-    articles' cards stay cached.
+    complete its short person names (part of the card key) and what their distractors
+    read of the pool (``PoolRead``, checked against this pool): editing one article of a
+    long list rarely changes either, so the other articles' cards stay cached.
     """
 
     options: Options
@@ -306,30 +302,6 @@ class _CardContext:
     cache: ArticleCache | None
     with_notes: bool = False  # also make the Anki note rows (in the worker, cached)
     reuse: Callable[[str], bool] | None = None  # notes the package already holds, by key
-    prefixes: dict[str, list[str]] = field(default_factory=dict)  # kind → digest per length
-
-    def pool_use(self, used: dict[str, int]) -> PoolUse:
-        return tuple(sorted((group, n, self._prefix(group, n) or "") for group, n in used.items()))
-
-    def still_valid(self, use: object) -> bool:
-        """Whether cards made with ``use`` of a pool would be the same with this one."""
-        if not isinstance(use, tuple):
-            return False
-        return all(self._prefix(group, n) == digest for group, n, digest in use)
-
-    def _prefix(self, group: str, n: int) -> str | None:
-        digests = self.prefixes.get(group)
-        if digests is None:
-            facts = pool_group(self.pool, group)
-            running = hashlib.sha256()
-            digests = [running.hexdigest()]
-            for f in facts:
-                running.update(repr((f.answer, f.value, f.unit)).encode("utf-8") + b"\0")
-                digests.append(running.hexdigest())
-            self.prefixes[group] = digests
-        if n == ALL:
-            return f"all:{len(digests) - 1}:{digests[-1]}"
-        return digests[n] if n < len(digests) else None
 
 
 _CONTEXT: _CardContext | None = None
@@ -368,7 +340,9 @@ def _card_probes(items: Iterable[_Extracted]) -> Iterator[Any]:
             uses: dict[str, Any] = {}
         else:
             uses = cache.get_many([k + "-pool" for k in keys if k is not None])
-        valid = {k for k in keys if k is not None and context.still_valid(uses.get(k + "-pool"))}
+        valid = {
+            k for k in keys if k is not None and still_read(context.pool, uses.get(k + "-pool"))
+        }
         kept = {k for k in valid if context.reuse is not None and context.reuse(k)}
         cached = cache.get_many(sorted(valid - kept)) if cache is not None else {}
         for extracted, key in zip(chunk, keys, strict=True):
@@ -398,7 +372,7 @@ class _Made:
     result: ArticleResult | None
     key: str | None = None
     blob: bytes | None = None
-    use: PoolUse = ()
+    use: tuple[PoolRead, ...] = ()
 
     @property
     def writes(self) -> list[tuple[str, bytes]]:
@@ -438,8 +412,8 @@ def _cards_one(work: _CardWork | _Extracted) -> ArticleResult | _Made:
             stored = _extract_one(result.entry, context.options, None).result
         result = replace(stored, entry=result.entry)
     result = replace(result, facts=tuple(canonicalise(result.facts, context.names)))
-    used: dict[str, int] = {}
-    result = _with_cards(result, context.options, context.pool, used)
+    reads: list[PoolRead] = []
+    result = _with_cards(result, context.options, context.pool, reads)
     if context.with_notes and result.ok:
         from quizgen.anki import note_rows
 
@@ -449,7 +423,7 @@ def _cards_one(work: _CardWork | _Extracted) -> ArticleResult | _Made:
         # The package needs the notes only: the rest stays in the worker.
         result = ArticleResult(result.entry, notes=notes, notes_key=key)
     if key is not None and context.cache is not None:
-        return _Made(result, key, dumps(result), context.pool_use(used))
+        return _Made(result, key, dumps(result), tuple(reads))
     return _Made(result)
 
 
@@ -457,11 +431,11 @@ def _with_cards(
     result: ArticleResult,
     options: Options,
     pool: Sequence[Fact],
-    used: dict[str, int] | None = None,
+    reads: list[PoolRead] | None = None,
 ) -> ArticleResult:
     if not result.ok or result.article is None:
         return result
-    cards = make_cards(result.article, result.facts, options, pool, result.questions, used)
+    cards = make_cards(result.article, result.facts, options, pool, result.questions, reads)
     if not cards:
         error = NothingToLearnError(
             result.entry.label, "no card could be made from its facts", "check the article's text"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from conftest import DECKS
 
 from quizgen.model import Options
@@ -44,3 +46,21 @@ def test_no_prompt_holds_its_answer_and_no_prompt_twice() -> None:
             assert card.answer not in card.front and card.fact.text not in card.front
             assert (card.type, card.front) not in seen
             seen.add((card.type, card.front))
+
+
+def test_distractors_vary_across_a_reading_list(tmp_path: Path) -> None:
+    # Each card reads the list's candidates from its own point, so one name does not turn
+    # up in nearly every card of its kind (a learner soon learns it is never the answer).
+    from collections import Counter
+
+    from test_parallel_cache import _corpus
+
+    from quizgen.pipeline import process, resolve_sources
+
+    result = process(resolve_sources([str(_corpus(tmp_path))]))
+    for kind in ("person", "organisation", "place"):
+        cards = [c for c in result.cards if c.type == "choice" and c.fact.kind == kind]
+        assert len(cards) >= 10
+        offered = Counter(d for c in cards for d in c.choices or () if d != c.answer)
+        _, most = offered.most_common(1)[0]
+        assert most <= 0.6 * len(cards), (kind, offered.most_common(3))
