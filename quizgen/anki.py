@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import itertools
+import json
 import os
 import pickle
 import re
@@ -25,15 +26,16 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
-
-import genanki
+from typing import TYPE_CHECKING
 
 from quizgen.dates import format_published
 from quizgen.escape import escape_field
-from quizgen.furigana import furigana_markup
 from quizgen.model import Article, Card, NoteFields, NoteRow
 from quizgen.output import atomic_path
 from quizgen.resources import read_template
+
+if TYPE_CHECKING:
+    import genanki
 
 CLOZE_MODEL_ID = 1745310001
 QUESTION_MODEL_ID = 1745310002
@@ -42,16 +44,23 @@ CHOICE_MODEL_ID = 1745310003
 _META_FIELDS = ("Source", "Title", "Published", "Link")
 
 
-class _Model(genanki.Model):
-    """A front/back model whose card needs its first field.
+@lru_cache(maxsize=1)
+def _front_back_model() -> type[genanki.Model]:
+    """genanki's model class for a front/back model whose card needs its first field
+    (genanki is imported only when a package is written from scratch: a rebuild that
+    starts from the previous package does without it).
 
     genanki works out required fields by rendering templates with chevron, which does not
     know Anki's ``{{furigana:…}}`` filter and so finds none (and writes no cards).
     """
+    import genanki
 
-    @property
-    def _req(self) -> list[list[object]]:
-        return [[0, "all", [0]]]
+    class _Model(genanki.Model):
+        @property
+        def _req(self) -> list[list[object]]:
+            return [[0, "all", [0]]]
+
+    return _Model
 
 
 def _fields(names: Sequence[str], base_id: int) -> list[dict[str, object]]:
@@ -70,6 +79,8 @@ def _template(name: str, front: str, back: str, template_id: int) -> dict[str, o
 
 
 def cloze_model() -> genanki.Model:
+    import genanki
+
     return genanki.Model(
         CLOZE_MODEL_ID,
         "quizgen Cloze",
@@ -81,7 +92,7 @@ def cloze_model() -> genanki.Model:
 
 
 def question_model() -> genanki.Model:
-    return _Model(
+    return _front_back_model()(
         QUESTION_MODEL_ID,
         "quizgen Question",
         fields=_fields(("Question", "Answer", *_META_FIELDS), 7401101),
@@ -91,7 +102,7 @@ def question_model() -> genanki.Model:
 
 
 def choice_model() -> genanki.Model:
-    return _Model(
+    return _front_back_model()(
         CHOICE_MODEL_ID,
         "quizgen Choice",
         fields=_fields(("Question", "Choices", "Answer", *_META_FIELDS), 7401201),
@@ -124,7 +135,11 @@ class _ArticleFields:
 
 
 def _text(text: str, furigana: bool, names: tuple[str, ...]) -> str:
-    return furigana_markup(text, names) if furigana else escape_field(text)
+    if not furigana:
+        return escape_field(text)
+    from quizgen.furigana import furigana_markup
+
+    return furigana_markup(text, names)
 
 
 def _source(card: Card, furigana: bool, names: tuple[str, ...]) -> str:
@@ -288,10 +303,7 @@ class PackageWriter:
         self.base = base
         self.previous: dict[str, NoteIds] = {}  # what the base collection holds, by key
         self.held: dict[str, NoteIds] = {}  # what this package holds, by key
-        deck = genanki.Deck(deck_id(deck_name), deck_name, description=escape_field(description))
-        for model in (cloze_model(), question_model(), choice_model()):
-            deck.add_model(model)
-        self.deck_id = deck.deck_id
+        self.deck_id = deck_id(deck_name)
         if base is not None:
             base.dir.mkdir(parents=True, exist_ok=True)
         # In the base's directory, the finished collection is moved (not copied) there.
@@ -313,8 +325,13 @@ class PackageWriter:
         self._cursor = self._conn.cursor()
         self._indexes: list[tuple[str, str]] = []
         if loaded is not None:
-            self._reopen(deck)
+            self._reopen()
             return
+        import genanki
+
+        deck = genanki.Deck(self.deck_id, deck_name, description=escape_field(description))
+        for model in (cloze_model(), question_model(), choice_model()):
+            deck.add_model(model)
         # genanki's write_to_file leaves its temporary database behind; write the
         # database ourselves and zip it into place atomically.
         genanki.Package(deck).write_to_db(self._cursor, self.stamp, self.ids)
@@ -328,17 +345,19 @@ class PackageWriter:
         for name, _ in self._indexes:
             self._cursor.execute(f'DROP INDEX "{name}"')
 
-    def _reopen(self, deck: genanki.Deck) -> None:
-        """The base collection made current: the collection row (deck, note types and their
-        times) written afresh, ids for new rows after every id it holds."""
-        from genanki.apkg_col import APKG_COL
-
+    def _reopen(self) -> None:
+        """The base collection made current: its note types stamped with this build's time
+        (as genanki writes them: the only part of the collection row that depends on the
+        build; the deck and quizgen are the same, the base's key says so), ids for new rows
+        after every id it holds."""
         # Notes deleted from it must not linger in the file's free pages (a removed
         # article's text would travel with the package).
         self._cursor.execute("PRAGMA secure_delete = ON")
-        self._cursor.execute("DELETE FROM col")
-        self._cursor.executescript(APKG_COL)
-        deck.write_to_db(self._cursor, self.stamp, self.ids)
+        (models,) = self._cursor.execute("SELECT models FROM col").fetchone()
+        models = json.loads(models)
+        for model in models.values():
+            model["mod"] = int(self.stamp)
+        self._cursor.execute("UPDATE col SET models = ?", (json.dumps(models),))
         (highest,) = self._cursor.execute(
             "SELECT max(m) FROM (SELECT max(id) AS m FROM notes UNION ALL SELECT max(id) FROM cards)"
         ).fetchone()

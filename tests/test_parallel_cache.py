@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import zipfile
@@ -220,6 +221,9 @@ def test_rebuild_replaces_only_the_notes_of_changed_articles(
     # (Anki updates a note only from a newer one)...
     assert {g: f for g, (_, _, f) in rebuilt.items()} == {g: f for g, (_, _, f) in expected.items()}
     assert {m for _, m, _ in rebuilt.values()} == {1_700_000_100}
+    with sqlite3.connect(out.with_suffix(".rows.anki2")) as conn:
+        (models,) = conn.execute("SELECT models FROM col").fetchone()
+    assert {m["mod"] for m in json.loads(models).values()} == {1_700_000_100}  # note types too
     # ...but the untouched articles' notes were kept, not written again.
     kept = [g for g, (i, _, _) in rebuilt.items() if g in first and first[g][0] == i]
     assert len(kept) >= 0.75 * len(rebuilt)
