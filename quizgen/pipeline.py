@@ -620,7 +620,7 @@ class _Workers:
                 slot = _Slot(work)
                 pending.append(slot)
                 unsent.append(slot)
-                if self._executor is None and len(unsent) >= 2 * self.jobs:
+                if self._executor is None and len(unsent) >= START_WORKERS_AT:
                     self._start()
                 if self._executor is not None and len(unsent) >= BATCH:
                     send()
@@ -647,6 +647,8 @@ class _Workers:
 
 
 BATCH = 4  # works per message to a worker
+# Starting workers costs more than a few works: fewer than this many waiting are done here.
+START_WORKERS_AT = 16
 
 
 class _Slot:

@@ -46,7 +46,26 @@ def _notes(apkg: Path) -> list[tuple[str, str, str]]:
         return sorted(conn.execute("SELECT guid, flds, tags FROM notes").fetchall())
 
 
-def test_parallel_build_equals_serial_build(tmp_path: Path) -> None:
+def _really_parallel(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Workers for even a dozen articles (they start at 16 waiting works), in small batches;
+    returns a list that grows each time workers start."""
+    started: list[int] = []
+    start = pipeline._Workers._start
+
+    def counting_start(self):  # type: ignore[no-untyped-def]
+        started.append(self.jobs)
+        return start(self)
+
+    monkeypatch.setattr(pipeline, "START_WORKERS_AT", 2)
+    monkeypatch.setattr(pipeline, "BATCH", 2)
+    monkeypatch.setattr(pipeline._Workers, "_start", counting_start)
+    return started
+
+
+def test_parallel_build_equals_serial_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = _really_parallel(monkeypatch)
     reading_list = _corpus(tmp_path)
     serial, parallel = tmp_path / "serial.apkg", tmp_path / "parallel.apkg"
     for jobs, out in (("1", serial), ("2", parallel)):
@@ -54,15 +73,20 @@ def test_parallel_build_equals_serial_build(tmp_path: Path) -> None:
             main, ["build", str(reading_list), "--jobs", jobs, "--no-cache", "-o", str(out)]
         )
         assert run.exit_code == 0, run.output
+    assert started == [2, 2]  # both passes ran in workers
     serial_notes, parallel_notes = _notes(serial), _notes(parallel)
     assert len(serial_notes) > 100
     assert serial_notes == parallel_notes
 
 
-def test_parallel_results_keep_list_order_and_cards(tmp_path: Path) -> None:
+def test_parallel_results_keep_list_order_and_cards(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     reading_list = resolve_sources([str(_corpus(tmp_path))])
     one = process(reading_list, jobs=1)
+    started = _really_parallel(monkeypatch)
     two = process(reading_list, jobs=2)
+    assert started
     assert [r.entry.label for r in one.results] == [r.entry.label for r in two.results]
     key = lambda c: (c.guid, c.type, c.front, c.back, c.answer, c.choices, c.cloze)  # noqa: E731
     assert [key(c) for c in one.cards] == [key(c) for c in two.cards]
@@ -325,3 +349,23 @@ def test_cached_cards_equal_fresh_ones_whatever_an_edit_does_to_the_pool(
         fresh = process(reading_list)
         assert [key(c) for c in cached.cards] == [key(c) for c in fresh.cards]
     assert others_redone > 0  # some edit did change what other articles' cards read
+
+
+def test_a_rebuild_of_one_article_starts_no_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    list_path = _corpus(tmp_path)
+    cache = ArticleCache(tmp_path / "cache")
+    process(resolve_sources([str(list_path)]), cache=cache)
+    started: list[int] = []
+    monkeypatch.setattr(pipeline._Workers, "_start", lambda self: started.append(1))
+    edited = sorted((tmp_path / "articles").glob("*.txt"))[3]
+    edited.write_text(
+        edited.read_text("utf-8") + "\n追加の一文は2024年5月1日に書かれた。\n", "utf-8"
+    )
+    counter = _Counter(monkeypatch)
+    process(resolve_sources([str(list_path)]), jobs=2, cache=cache)
+    assert counter.extracted == [counter.extracted[0]] and counter.extracted[0].endswith(
+        edited.name
+    )
+    assert started == []  # done here: starting processes would cost more than the work
