@@ -32,15 +32,22 @@ _BASE91 = (
 )
 
 
+_BASE91_PAIRS = [a + b for a in _BASE91 for b in _BASE91]
+
+
 def guid_for(*values: str) -> str:
-    """genanki's ``guid_for`` (the first 8 bytes of a SHA-256, in Anki's base 91), without
-    its per-digit list work; the GUIDs of existing decks depend on it staying the same."""
+    """genanki's ``guid_for`` (the first 8 bytes of a SHA-256, in Anki's base 91), two
+    digits at a time; the GUIDs of existing decks depend on it staying the same."""
     number = int.from_bytes(hashlib.sha256("__".join(values).encode("utf-8")).digest()[:8])
-    digits = []
-    while number:
-        number, digit = divmod(number, 91)
-        digits.append(_BASE91[digit])
-    return "".join(reversed(digits))
+    chunks = []
+    while number >= 91 * 91:
+        number, pair = divmod(number, 91 * 91)
+        chunks.append(_BASE91_PAIRS[pair])
+    if number >= 91:
+        chunks.append(_BASE91_PAIRS[number])
+    elif number:
+        chunks.append(_BASE91[number])
+    return "".join(reversed(chunks))
 
 
 def note_guid(article: Article, card_type: str, key: str) -> str:

@@ -64,3 +64,18 @@ def test_distractors_vary_across_a_reading_list(tmp_path: Path) -> None:
         offered = Counter(d for c in cards for d in c.choices or () if d != c.answer)
         _, most = offered.most_common(1)[0]
         assert most <= 0.6 * len(cards), (kind, offered.most_common(3))
+
+
+def test_the_right_option_is_anywhere_but_always_in_the_same_place(tmp_path: Path) -> None:
+    from collections import Counter
+
+    from test_parallel_cache import _corpus
+
+    from quizgen.pipeline import process, resolve_sources
+
+    reading_list = resolve_sources([str(_corpus(tmp_path))])
+    choices = [c for c in process(reading_list).cards if c.type == "choice"]
+    places = Counter((c.choices or ()).index(c.answer) for c in choices)
+    assert set(places) == {0, 1, 2, 3} and max(places.values()) <= 0.4 * len(choices)
+    again = [c for c in process(reading_list).cards if c.type == "choice"]
+    assert [c.choices for c in again] == [c.choices for c in choices]
