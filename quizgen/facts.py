@@ -236,6 +236,9 @@ def _places_and_orgs(tokens: tuple[Token, ...], text: str) -> list[_Span]:
     while i < len(tokens):
         t = tokens[i]
         entry = names.get(t.surface)
+        if t.pos1 != "名詞" and entry is None and t.surface not in COUNTRY_PREFIXES:
+            i += 1  # particles, verbs, symbols: nothing below starts at them
+            continue
         if entry is not None and entry.kind == "organisation":
             spans.append(_Span("organisation", t.start, t.end, None, t.surface))
             i += 1
@@ -637,7 +640,12 @@ def rank_facts(facts: list[Fact]) -> list[Fact]:
         first.setdefault(f.key, position)
     order = sorted(best, key=lambda k: (-best[k], first[k]))
     rank = {k: i + 1 for i, k in enumerate(order)}
-    return [replace(f, rank=rank[f.key], score=round(f.score, 3)) for f in facts]
+    # Fact(...) rather than dataclasses.replace, which is five times slower.
+    return [
+        Fact(f.kind, f.text, f.value, f.sentence, f.start, f.end, f.answer, f.key,
+             rank[f.key], round(f.score, 3), f.role, f.unit)
+        for f in facts
+    ]  # fmt: skip
 
 
 def card_facts(facts: list[Fact], max_facts: int = DEFAULT_MAX_FACTS) -> list[Fact]:
