@@ -211,16 +211,21 @@ def _rows(apkg: Path) -> dict[str, tuple[int, int, str]]:
         }
 
 
+@pytest.fixture
+def decks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path, Path]:
+    """The corpus with a cache of its own, the package to rebuild, one built from scratch."""
+    monkeypatch.setenv("QUIZGEN_CACHE_DIR", str(tmp_path / "cache"))
+    return _corpus(tmp_path), tmp_path / "deck.apkg", tmp_path / "fresh.apkg"
+
+
 def test_rebuild_replaces_only_the_notes_of_changed_articles(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, decks: tuple[Path, Path, Path]
 ) -> None:
     from conftest import import_into_anki
 
     from quizgen import anki
 
-    monkeypatch.setenv("QUIZGEN_CACHE_DIR", str(tmp_path / "cache"))
-    list_path = _corpus(tmp_path)
-    out, fresh = tmp_path / "deck.apkg", tmp_path / "fresh.apkg"
+    list_path, out, fresh = decks
 
     def build(stamp: float, *flags: str, target: Path = out) -> None:
         monkeypatch.setattr(anki.time, "time", lambda: stamp)
@@ -273,11 +278,9 @@ def test_rebuild_replaces_only_the_notes_of_changed_articles(
 
 
 def test_a_damaged_previous_package_means_a_build_from_scratch(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, decks: tuple[Path, Path, Path]
 ) -> None:
-    monkeypatch.setenv("QUIZGEN_CACHE_DIR", str(tmp_path / "cache"))
-    list_path = _corpus(tmp_path)
-    out, fresh = tmp_path / "deck.apkg", tmp_path / "fresh.apkg"
+    list_path, out, fresh = decks
     for flags, target in (((), out), (("--no-cache",), fresh)):
         run = CliRunner().invoke(main, ["build", str(list_path), "-o", str(target), *flags])
         assert run.exit_code == 0, run.output
