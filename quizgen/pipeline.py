@@ -387,11 +387,25 @@ class _Made:
         return pickle.loads(self.blob)
 
 
-def _remote(fn: Callable[[Any], Any], work: Any) -> Any:
-    """``fn`` in a worker: what comes back is pickled once more, so send a blob alone."""
-    done = fn(work)
-    if isinstance(done, _Made) and done.blob is not None:
-        return replace(done, result=None)
+def _remote_batch(
+    fn: Callable[[Any], Any], works: list[Any], cache: ArticleCache | None
+) -> list[Any]:
+    """``fn`` over a batch of works in a worker, which stores what they give the cache in
+    one transaction (the build's process then has only the results to handle); a made
+    article's result is sent as its pickle alone."""
+    done: list[Any] = []
+    writes: list[tuple[str, bytes]] = []
+    for work in works:
+        item = fn(work)
+        if isinstance(item, _Extracted) and item.writes:
+            writes.extend(item.writes)
+            item = replace(item, writes=())
+        elif isinstance(item, _Made) and item.blob is not None:
+            writes.extend(item.writes)
+            item = _Made(None, blob=item.blob)
+        done.append(item)
+    if cache is not None:
+        cache.put_many(writes)
     return done
 
 
@@ -475,7 +489,7 @@ def iter_results(
     options = options or reading_list.options
     entries = reading_list.articles
     total = len(entries)
-    with _Workers(jobs, fetcher) as workers:
+    with _Workers(jobs, fetcher, cache) as workers:
         extracted: list[_Extracted] = []
         raw_pool = PoolBuilder()
         names: frozenset[str] = frozenset()
@@ -555,9 +569,12 @@ class _Workers:
     """An order-keeping map over articles: in this process (jobs=1) or in worker processes,
     with a bounded window of tasks in flight so results never pile up in memory."""
 
-    def __init__(self, jobs: int, fetcher: Fetcher | None) -> None:
+    def __init__(
+        self, jobs: int, fetcher: Fetcher | None, cache: ArticleCache | None = None
+    ) -> None:
         self.jobs = max(1, jobs)
         self.fetcher = fetcher
+        self.cache = cache
         self._executor: Any = None
         self._frozen = False
 
@@ -598,7 +615,8 @@ class _Workers:
         unsent: list[_Slot] = []
 
         def send() -> None:
-            future = self._executor.submit(_remote_batch, fn, [slot.work for slot in unsent])
+            works = [slot.work for slot in unsent]
+            future = self._executor.submit(_remote_batch, fn, works, self.cache)
             for index, slot in enumerate(unsent):
                 slot.future, slot.index, slot.work = future, index, None
             unsent.clear()
@@ -660,7 +678,3 @@ class _Slot:
         self.work: Any = work
         self.future: Any = None
         self.index = 0
-
-
-def _remote_batch(fn: Callable[[Any], Any], works: list[Any]) -> list[Any]:
-    return [_remote(fn, work) for work in works]
