@@ -372,3 +372,22 @@ def test_a_rebuild_of_one_article_starts_no_workers(
         edited.name
     )
     assert started == []  # done here: starting processes would cost more than the work
+
+
+def test_a_list_replaced_whole_still_gives_the_right_package(
+    tmp_path: Path, decks: tuple[Path, Path, Path]
+) -> None:
+    # Every note of the previous package goes (and the emptied pages with them).
+    list_path, out, fresh = decks
+    lines = list_path.read_text("utf-8").splitlines()
+    head, entries = lines[:2], lines[2:]
+    list_path.write_text("\n".join(head + entries[:6]) + "\n", "utf-8")
+    assert CliRunner().invoke(main, ["build", str(list_path), "-o", str(out)]).exit_code == 0
+    list_path.write_text("\n".join(head + entries[6:]) + "\n", "utf-8")
+    for flags, target in (((), out), (("--no-cache",), fresh)):
+        run = CliRunner().invoke(main, ["build", str(list_path), "-o", str(target), *flags])
+        assert run.exit_code == 0, run.output
+    assert _notes(out) == _notes(fresh)
+    with zipfile.ZipFile(out) as z, zipfile.ZipFile(fresh) as f:
+        rebuilt, scratch = z.getinfo("collection.anki2"), f.getinfo("collection.anki2")
+    assert rebuilt.file_size <= 1.3 * scratch.file_size  # compacted, not half empty
