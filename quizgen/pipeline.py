@@ -133,7 +133,14 @@ def _stat_key(entry: ArticleEntry, options: Options) -> str | None:
         stat = os.stat(entry.path)
     except OSError:
         return None
-    return make_key("stat", entry, options.names, stat.st_size, stat.st_mtime_ns)
+    return make_key("stat", _entry_key(entry), options.names, stat.st_size, stat.st_mtime_ns)
+
+
+def _entry_key(entry: ArticleEntry) -> tuple[object, ...]:
+    """What of an entry the article's result depends on: not its place in the list (adding
+    an article at the top must not make the others new)."""
+    return (entry.label, entry.identity, entry.path, entry.url, entry.title,
+            entry.published, entry.tags)  # fmt: skip
 
 
 PROBE_CHUNK = 256  # articles looked up in the cache per query
@@ -188,7 +195,9 @@ def _extract_pending(
         return _Extracted(None, ArticleResult(entry, error=exc), (), frozenset(), False)
     key = None
     if cache is not None:
-        key = make_key("article", entry, options.names, raw.text, raw.is_html, raw.metadata)
+        key = make_key(
+            "article", _entry_key(entry), options.names, raw.text, raw.is_html, raw.metadata
+        )
         summary = cache.get(key + "-summary")
         if isinstance(summary, _Extracted):
             # Touched but unchanged: next time, not even read.

@@ -140,19 +140,32 @@ def test_cache_is_used_and_invalidated(tmp_path: Path, monkeypatch: pytest.Monke
     build()
     assert len(counter.extracted) == 1 and counter.extracted[0].endswith(edited.name)
 
+    # A new article at the top of the list is the only new one (the others moved down).
+    new = tmp_path / "articles" / "new.txt"
+    new.write_text("東京都は2024年4月1日、新しい条例を施行した。\n", "utf-8")
+    head, *rest = list_path.read_text("utf-8").splitlines(keepends=True)
+    list_path.write_text(
+        "".join(
+            [head, rest[0], "  - {path: articles/new.txt, published: 2024-04-02}\n", *rest[1:]]
+        ),
+        "utf-8",
+    )
+    build()
+    assert len(counter.extracted) == 1 and counter.extracted[0].endswith("new.txt")
+
     # Options that change cards redo the cards, not the reading and the facts.
     build(Options(max_facts=5))
-    assert counter.extracted == [] and len(counter.carded) == 12
+    assert counter.extracted == [] and len(counter.carded) == 13
     # Options that change facts redo everything.
     build(Options(names=("張又侠",)))
-    assert len(counter.extracted) == 12
+    assert len(counter.extracted) == 13
 
     # A new quizgen version (or changed package files) never serves old results.
     monkeypatch.setattr(quizgen, "__version__", "99.0.0")
     cache_module.code_fingerprint.cache_clear()
     try:
         build()
-        assert len(counter.extracted) == 12
+        assert len(counter.extracted) == 13
     finally:
         cache_module.code_fingerprint.cache_clear()
 
