@@ -163,14 +163,25 @@ def _probes(
             continue
         stat_keys = [_stat_key(entry, options) for entry in chunk]
         known = cache.get_many([k for k in stat_keys if k is not None])
-        summaries = cache.get_many([v + "-summary" for v in known.values() if isinstance(v, str)])
         for entry, stat_key in zip(chunk, stat_keys, strict=True):
-            key = known.get(stat_key) if stat_key is not None else None
-            summary = summaries.get(key + "-summary") if isinstance(key, str) else None
-            if isinstance(summary, _Extracted):
-                yield replace(summary, result=replace(summary.result, entry=entry))
-            else:
-                yield _Pending(entry, stat_key)
+            found = known.get(stat_key) if stat_key is not None else None
+            extracted = None
+            if isinstance(found, tuple) and len(found) == 2:
+                extracted = _from_summary(entry, *found)
+            yield extracted if extracted is not None else _Pending(entry, stat_key)
+
+
+def _summary(extracted: _Extracted) -> tuple[Any, ...]:
+    """What pass 1 keeps of an article, in plain values (a build loads one per article)."""
+    names = tuple(sorted(extracted.names))
+    return (extracted.result.error, extracted.pool, names, extracted.undated)
+
+
+def _from_summary(entry: ArticleEntry, key: Any, summary: Any) -> _Extracted | None:
+    if not (isinstance(key, str) and isinstance(summary, tuple) and len(summary) == 4):
+        return None  # not ours: work it out again
+    error, pool, names, undated = summary
+    return _Extracted(key, ArticleResult(entry, error=error), pool, frozenset(names), undated)
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -199,10 +210,11 @@ def _extract_pending(
             "article", _entry_key(entry), options.names, raw.text, raw.is_html, raw.metadata
         )
         summary = cache.get(key + "-summary")
-        if isinstance(summary, _Extracted):
+        known = _from_summary(entry, key, summary)
+        if known is not None:
             # Touched but unchanged: next time, not even read.
-            touched = ((stat_key, dumps(key)),) if stat_key is not None else ()
-            return replace(summary, result=replace(summary.result, entry=entry), writes=touched)
+            touched = ((stat_key, dumps((key, summary))),) if stat_key is not None else ()
+            return replace(known, writes=touched)
     try:
         result = _extract(raw, entry, options, questions)
     except QuizgenError as exc:
@@ -214,14 +226,14 @@ def _extract_pending(
         key, result, tuple(pool.items), frozenset(person_names(result.facts)), undated
     )
     if cache is not None and key is not None:
-        writes = [(key, dumps(result))]
-        if result.ok:
-            # The parent needs the summary, not the article: pass 2 reads it from the cache.
-            extracted = replace(extracted, result=replace(result, article=None, facts=()))
-        writes.append((key + "-summary", dumps(extracted)))
+        summary = _summary(extracted)
+        writes = [(key, dumps(result)), (key + "-summary", dumps(summary))]
         if stat_key is not None:
-            writes.append((stat_key, dumps(key)))
-        extracted = replace(extracted, writes=tuple(writes))
+            writes.append((stat_key, dumps((key, summary))))
+        # The parent needs the summary, not the article: pass 2 reads it from the cache.
+        extracted = replace(
+            extracted, result=ArticleResult(entry, error=result.error), writes=tuple(writes)
+        )
     return extracted
 
 
