@@ -361,21 +361,36 @@ def _card_probes(items: Iterable[_Extracted]) -> Iterator[Any]:
             uses: dict[str, Any] = {}
         else:
             uses = cache.get_many([k + "-pool" for k in keys if k is not None])
-        valid = {
-            k for k in keys if k is not None and still_read(context.pool, uses.get(k + "-pool"))
+        # The package's notes are found by what made them: the card key and what the cards
+        # read of the pool (another build may have stored other reads under the key since).
+        notes_keys = {
+            k: _notes_key(k, uses[k + "-pool"])
+            for k in keys
+            if k is not None and still_read(context.pool, uses.get(k + "-pool"))
         }
-        kept = {k for k in valid if context.reuse is not None and context.reuse(k)}
-        cached = cache.get_many(sorted(valid - kept)) if cache is not None else {}
+        kept = {k for k, n in notes_keys.items() if context.reuse is not None and context.reuse(n)}
+        cached = cache.get_many(sorted(notes_keys.keys() - kept)) if cache is not None else {}
         for extracted, key in zip(chunk, keys, strict=True):
             entry = extracted.result.entry
+            found = cached.get(key) if key is not None else None
             if not extracted.result.ok:
                 yield extracted.result
             elif key in kept:
-                yield ArticleResult(entry, notes_key=key, in_package=True)  # not even loaded
-            elif key is not None and isinstance(cached.get(key), ArticleResult):
-                yield replace(cached[key], entry=entry, notes_key=key)
+                yield ArticleResult(entry, notes_key=notes_keys[key], in_package=True)
+            elif (
+                key is not None
+                and isinstance(found, tuple)
+                and len(found) == 2
+                and isinstance(found[1], ArticleResult)
+                and still_read(context.pool, found[0])
+            ):
+                yield replace(found[1], entry=entry, notes_key=_notes_key(key, found[0]))
             else:
                 yield _CardWork(extracted, key)
+
+
+def _notes_key(key: str, reads: Any) -> str:
+    return make_key("notes", key, reads)
 
 
 @dataclass(frozen=True)
@@ -386,9 +401,9 @@ class _CardWork:
 
 @dataclass(frozen=True)
 class _Made:
-    """An article's cards as pass 2 made them: ``blob`` is the result pickled for the cache
-    (a worker sends only the blob: it is what the parent stores), ``use`` what the cards
-    read of the pool."""
+    """An article's cards as pass 2 made them: ``blob`` is what the cache stores, the
+    pickle of (what the cards read of the pool, the result); a worker sends only the blob.
+    The reads are also stored alone (``-pool``), to be checked without loading the notes."""
 
     result: ArticleResult | None
     key: str | None = None
@@ -405,7 +420,8 @@ class _Made:
         if self.result is not None:
             return self.result
         assert self.blob is not None
-        return pickle.loads(self.blob)
+        result: ArticleResult = pickle.loads(self.blob)[1]
+        return result
 
 
 def _remote_batch(
@@ -456,9 +472,10 @@ def _cards_one(work: _CardWork | _Extracted) -> ArticleResult | _Made:
         # As plain tuples: they are pickled to the build's process and to the cache.
         notes = tuple(n[:] for n in note_rows(result.cards, options.furigana, options.names))
         # The package needs the notes only: the rest stays in the worker.
-        result = ArticleResult(result.entry, notes=notes, notes_key=key)
+        notes_key = _notes_key(key, tuple(reads)) if key is not None else None
+        result = ArticleResult(result.entry, notes=notes, notes_key=notes_key)
     if key is not None and context.cache is not None:
-        return _Made(result, key, dumps(result), tuple(reads))
+        return _Made(result, key, dumps((tuple(reads), result)), tuple(reads))
     return _Made(result)
 
 

@@ -404,3 +404,43 @@ def test_a_list_replaced_whole_still_gives_the_right_package(
     with zipfile.ZipFile(out) as z, zipfile.ZipFile(fresh) as f:
         rebuilt, scratch = z.getinfo("collection.anki2"), f.getinfo("collection.anki2")
     assert rebuilt.file_size <= 1.3 * scratch.file_size  # compacted, not half empty
+
+
+def test_concurrent_rebuilds_of_one_package_stay_right(tmp_path: Path) -> None:
+    # Builds to the same package at once share its previous collection and the cache; an
+    # article's notes are kept only if they were made from what its cards read now.
+    import os
+    import subprocess
+    import sys
+
+    list_path = _corpus(tmp_path)
+    env = {**os.environ, "QUIZGEN_CACHE_DIR": str(tmp_path / "cache")}
+    out, fresh = tmp_path / "same.apkg", tmp_path / "fresh.apkg"
+    command = [sys.executable, "-m", "quizgen", "build", str(list_path), "-q", "-o"]
+    subprocess.run([*command, str(out)], env=env, check=True)
+    for n, edited in enumerate(sorted((tmp_path / "articles").glob("*.txt"))[:2], 1):
+        edited.write_text(
+            edited.read_text("utf-8") + f"\n追加の文は2024年5月{n}日に書かれた。\n", "utf-8"
+        )
+        runs = [subprocess.Popen([*command, str(out)], env=env) for _ in range(3)]
+        assert [run.wait(timeout=300) for run in runs] == [0, 0, 0]
+        subprocess.run([*command, str(out)], env=env, check=True)  # from what they left
+        subprocess.run([*command, str(fresh), "--no-cache"], env=env, check=True)
+        assert _notes(out) == _notes(fresh)
+
+
+def test_notes_made_by_another_build_are_not_taken_for_the_package_s_own(
+    tmp_path: Path, decks: tuple[Path, Path, Path]
+) -> None:
+    # A build of another package (or a concurrent one) may store newer cards of an article
+    # in the cache; the previous package still holds the older notes, made from what the
+    # cards read of the old pool. Those must not be kept.
+    list_path, out, fresh = decks
+    build = lambda *args: CliRunner().invoke(main, ["build", str(list_path), *args])  # noqa: E731
+    assert build("-o", str(out)).exit_code == 0
+    edited = sorted((tmp_path / "articles").glob("*.txt"))[0]
+    edited.write_text(edited.read_text("utf-8") + "\n追加の文は2024年5月1日に書かれた。\n", "utf-8")
+    assert build("-o", str(tmp_path / "other.apkg")).exit_code == 0  # the cache moves on
+    assert build("-o", str(out)).exit_code == 0
+    assert build("-o", str(fresh), "--no-cache").exit_code == 0
+    assert _notes(out) == _notes(fresh)
