@@ -241,7 +241,11 @@ class PackageBase:
 
     The collection file is never changed in place: each build saves a new one and then
     points the manifest at it, so a build that is copying the previous one is not disturbed.
+    Only the ``KEEP`` packages built last are kept (a collection is about 20 MB per 1,000
+    articles): building to a new file name each time must not fill the disk.
     """
+
+    KEEP = 8
 
     def __init__(self, root: Path, key: str) -> None:
         self.dir = root / "packages"
@@ -267,6 +271,18 @@ class PackageBase:
             for old in self.dir.glob(f"{self.key}-*.anki2"):
                 if old.name != name:
                     old.unlink(missing_ok=True)
+            self._forget_old()
+
+    def _forget_old(self) -> None:
+        """Remove all but the ``KEEP`` most recently built packages' bases."""
+        manifests = sorted(
+            self.dir.glob("*.manifest"), key=lambda m: m.stat().st_mtime_ns, reverse=True
+        )
+        for manifest in manifests[self.KEEP :]:
+            key = manifest.name.removesuffix(".manifest")
+            manifest.unlink(missing_ok=True)
+            for old in self.dir.glob(f"{key}-*.anki2"):
+                old.unlink(missing_ok=True)
 
 
 class PackageWriter:

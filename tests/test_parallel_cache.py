@@ -444,3 +444,23 @@ def test_notes_made_by_another_build_are_not_taken_for_the_package_s_own(
     assert build("-o", str(out)).exit_code == 0
     assert build("-o", str(fresh), "--no-cache").exit_code == 0
     assert _notes(out) == _notes(fresh)
+
+
+def test_only_the_last_packages_built_keep_a_base(
+    tmp_path: Path, decks: tuple[Path, Path, Path]
+) -> None:
+    # Building to a new file each time (deck-0501.apkg, deck-0502.apkg, …) must not fill the
+    # cache with a collection per file.
+    from quizgen.anki import PackageBase
+    from quizgen.cache import make_key
+
+    list_path = decks[0]
+    outs = [tmp_path / f"{n}.apkg" for n in range(PackageBase.KEEP + 2)]
+    for out in outs:
+        run = CliRunner().invoke(main, ["build", str(list_path), "-o", str(out)])
+        assert run.exit_code == 0, run.output
+    packages = tmp_path / "cache" / "packages"
+    kept = {m.name.removesuffix(".manifest") for m in packages.glob("*.manifest")}
+    newest = {make_key("package", str(o.resolve()), "並列::テスト", "") for o in outs[2:]}
+    assert kept == newest
+    assert len(list(packages.glob("*.anki2"))) == PackageBase.KEEP
