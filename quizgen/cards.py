@@ -138,7 +138,7 @@ def make_cards(
     cards: list[Card] = []
     dates_of = _dates_by_sentence(facts)
     ready = {(i, start): Question(prompt, style) for i, start, prompt, style in questions}
-    reads = pool_reads if pool_reads is not None else []
+    reads: list[_Read] = []
     own: dict[str, list[Fact]] = {}
 
     def candidates(fact: Fact) -> _Scan:
@@ -189,6 +189,8 @@ def make_cards(
                         article=article,
                     )
                 )
+    if pool_reads is not None:
+        pool_reads.extend((r.group, r.point, tuple(r.ids), r.all_of_them) for r in reads)
     return _apply_quality_rules(cards)
 
 
@@ -202,8 +204,9 @@ class PoolGroup:
     whose reading passed where it is."""
 
     def __init__(self, facts: list[Fact]) -> None:
-        self.facts = sorted(facts, key=lambda f: (_hash64(f.answer), f.answer))
-        self.points = [_hash64(f.answer) for f in self.facts]
+        ring = sorted((_hash64(f.answer), f.answer, i) for i, f in enumerate(facts))
+        self.facts = [facts[i] for _, _, i in ring]
+        self.points = [point for point, _, _ in ring]
         self.ids = [_hash64(repr((f.answer, f.value, f.unit))) for f in self.facts]
 
     def start(self, point: int) -> int:
@@ -223,29 +226,38 @@ def _hash64(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest())
 
 
+class _Read:
+    """What one reading of a pool group took, as it goes (a reader may stop anywhere)."""
+
+    __slots__ = ("all_of_them", "group", "ids", "point")
+
+    def __init__(self, group: str, point: int) -> None:
+        self.group, self.point = group, point
+        self.ids: list[int] = []
+        self.all_of_them = False
+
+
 class _Scan:
     """A card's distractor candidates: the article's own facts of its group, then the
     pool's from the card's point on the ring; what it read of the pool is recorded (the
     distractors read candidates in order and stop early)."""
 
     def __init__(
-        self, own: list[Fact], ring: PoolGroup, group: str, point: int, reads: list[PoolRead]
+        self, own: list[Fact], ring: PoolGroup, group: str, point: int, reads: list[_Read]
     ) -> None:
         self.own, self.ring, self.group, self.point, self.reads = own, ring, group, point, reads
 
     def __iter__(self) -> Iterator[Fact]:
         yield from self.own
-        ring, ids = self.ring, []
-        index = len(self.reads)
-        self.reads.append((self.group, self.point, (), False))
+        ring, read = self.ring, _Read(self.group, self.point)
+        self.reads.append(read)
         n = len(ring.facts)
         first = ring.start(self.point)
         for j in range(n):
             k = (first + j) % n
-            ids.append(ring.ids[k])
-            self.reads[index] = (self.group, self.point, tuple(ids), False)
+            read.ids.append(ring.ids[k])
             yield ring.facts[k]
-        self.reads[index] = (self.group, self.point, tuple(ids), True)
+        read.all_of_them = True
 
 
 _POOL_GROUPS: list[tuple[Sequence[Fact], dict[str, PoolGroup]]] = []

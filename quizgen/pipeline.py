@@ -146,17 +146,13 @@ def _entry_key(entry: ArticleEntry) -> tuple[object, ...]:
 PROBE_CHUNK = 256  # articles looked up in the cache per query
 
 
-def _probe(entry: ArticleEntry, options: Options, cache: ArticleCache | None) -> Any:
-    """An ``_Extracted`` when the cache knows the file (same size and time), else the
-    ``_Pending`` work for ``_extract_pending``."""
-    return next(_probes([entry], options, cache))
-
-
 def _probes(
     entries: Iterable[ArticleEntry], options: Options, cache: ArticleCache | None
 ) -> Iterator[Any]:
-    """``_probe`` for each entry, with the cache read a chunk of articles at a time: this
-    runs in the build's own process, which a query per article kept busy."""
+    """For each entry, an ``_Extracted`` when the cache knows the file (same size and
+    time), else the ``_Pending`` work for ``_extract_pending``. The cache is read a chunk
+    of articles at a time: this runs in the build's own process, which a query per article
+    kept busy."""
     for chunk in _chunks(entries, PROBE_CHUNK):
         if cache is None:
             yield from (_Pending(entry) for entry in chunk)
@@ -237,9 +233,9 @@ def _extract_pending(
     return extracted
 
 
-def _extract_one(entry: ArticleEntry, options: Options, cache: ArticleCache | None) -> _Extracted:
-    probed = _probe(entry, options, cache)
-    return probed if isinstance(probed, _Extracted) else _extract_pending(probed, options, cache)
+def _extract_again(entry: ArticleEntry, options: Options) -> ArticleResult:
+    """An article whose cache entry went missing between the passes, extracted anew."""
+    return _extract_pending(_Pending(entry), options, None).result
 
 
 PoolItem = tuple[str, str, Any, "str | None"]  # kind, answer, value, unit
@@ -345,13 +341,9 @@ def _card_key(extracted: _Extracted, context: _CardContext) -> str | None:
     return make_key("cards", extracted.key, context.options, full_names, context.with_notes)
 
 
-def _card_probe(extracted: _Extracted) -> Any:
-    """A finished result (failed article, or cards in the cache), else the work for a worker."""
-    return next(_card_probes([extracted]))
-
-
 def _card_probes(items: Iterable[_Extracted]) -> Iterator[Any]:
-    """``_card_probe`` for each article, with the cache read a chunk at a time."""
+    """For each article, a finished result (failed article, or cards in the cache or the
+    package), else the work for a worker; the cache is read a chunk at a time."""
     context = _CONTEXT
     assert context is not None
     cache = context.cache
@@ -446,21 +438,15 @@ def _remote_batch(
     return done
 
 
-def _cards_one(work: _CardWork | _Extracted) -> ArticleResult | _Made:
+def _cards_one(work: _CardWork) -> _Made:
     context = _CONTEXT
     assert context is not None
-    if isinstance(work, _Extracted):
-        probed = _card_probe(work)
-        if isinstance(probed, ArticleResult):
-            return probed
-        work = probed
-    assert isinstance(work, _CardWork)
     extracted, key = work.extracted, work.key
     result = extracted.result
     if context.cache is not None and extracted.key is not None:
         stored = context.cache.get(extracted.key)
         if not isinstance(stored, ArticleResult):  # removed between the passes: extract again
-            stored = _extract_one(result.entry, context.options, None).result
+            stored = _extract_again(result.entry, context.options)
         result = replace(stored, entry=result.entry)
     result = replace(result, facts=tuple(canonicalise(result.facts, context.names)))
     reads: list[PoolRead] = []
@@ -554,7 +540,7 @@ def iter_results(
             for item in extracted:
                 result = item.result
                 if result.ok and cache is not None and item.key is not None:
-                    stored = cache.get(item.key) or _extract_one(result.entry, options, None).result
+                    stored = cache.get(item.key) or _extract_again(result.entry, options)
                     result = replace(stored, entry=result.entry)
                 if result.ok:
                     result = replace(result, facts=tuple(canonicalise(result.facts, index)))
