@@ -26,8 +26,9 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
+from quizgen.apkgzip import MAX_SIZE, Previous, Segments, write_apkg
 from quizgen.dates import format_published
 from quizgen.escape import escape_field
 from quizgen.model import Article, Card, NoteFields, NoteRow
@@ -233,6 +234,16 @@ def _row(guid: str, model_id: int, tags: str, fields: list[str], ords: tuple[int
 NoteIds = tuple[tuple[int, ...], int]  # an article's note ids in a collection, its card count
 
 
+class BaseFiles(NamedTuple):
+    """A previous build's files: its collection, which notes came from which article, and
+    the deflated collection as its package held it (``apkgzip``)."""
+
+    db: Path
+    notes: dict[str, NoteIds]
+    deflated: Path
+    segments: Segments
+
+
 class PackageBase:
     """The collection of the previous build of the same package (same output, deck and
     quizgen), kept in the cache directory with a manifest of which notes came from which
@@ -252,24 +263,37 @@ class PackageBase:
         self.key = key
         self.manifest = self.dir / f"{key}.manifest"
 
-    def load(self) -> tuple[Path, dict[str, NoteIds]] | None:
+    def load(self) -> BaseFiles | None:
         try:
             data = pickle.loads(self.manifest.read_bytes())
             db, notes = self.dir / data["db"], data["notes"]
+            deflated, segments = self.dir / data["deflated"], data["segments"]
         except Exception:  # none yet, or damaged: build from scratch
             return None
-        return (db, notes) if db.is_file() and isinstance(notes, dict) else None
+        if not (db.is_file() and isinstance(notes, dict) and isinstance(segments, list)):
+            return None
+        return BaseFiles(db, notes, deflated, segments)
 
-    def save(self, db_path: str, notes: dict[str, NoteIds]) -> None:
-        """Keep ``db_path`` (moved, not copied) as the base of the next build."""
+    def save(
+        self, db_path: str, notes: dict[str, NoteIds], deflated: str, segments: Segments
+    ) -> None:
+        """Keep ``db_path`` and the deflated collection ``deflated`` (moved, not copied) as
+        the base of the next build."""
         with contextlib.suppress(OSError):
-            name = f"{self.key}-{secrets.token_hex(8)}.anki2"
-            shutil.move(db_path, self.dir / name)
+            name = f"{self.key}-{secrets.token_hex(8)}"
+            shutil.move(db_path, self.dir / f"{name}.anki2")
+            shutil.move(deflated, self.dir / f"{name}.deflated")
             tmp = self.dir / f".{name}.manifest"
-            tmp.write_bytes(pickle.dumps({"db": name, "notes": notes}))
+            manifest = {
+                "db": f"{name}.anki2",
+                "notes": notes,
+                "deflated": f"{name}.deflated",
+                "segments": segments,
+            }
+            tmp.write_bytes(pickle.dumps(manifest))
             os.replace(tmp, self.manifest)
-            for old in self.dir.glob(f"{self.key}-*.anki2"):
-                if old.name != name:
+            for old in self.dir.glob(f"{self.key}-*"):
+                if old.stem != name:
                     old.unlink(missing_ok=True)
             self._forget_old()
 
@@ -281,7 +305,7 @@ class PackageBase:
         for manifest in manifests[self.KEEP :]:
             key = manifest.name.removesuffix(".manifest")
             manifest.unlink(missing_ok=True)
-            for old in self.dir.glob(f"{key}-*.anki2"):
+            for old in self.dir.glob(f"{key}-*"):
                 old.unlink(missing_ok=True)
 
 
@@ -294,8 +318,8 @@ class PackageWriter:
 
     With a ``base`` (``PackageBase``), the previous build's collection is the starting
     point: an article whose notes it holds is ``keep``-t (no rows loaded or written), the
-    notes of articles no longer there are deleted on close, and every note is stamped with
-    this build's time, as a fresh build would.
+    notes of articles no longer there are deleted on close; new notes and the note types
+    are stamped with this build's time, kept notes keep theirs.
 
     >>> with PackageWriter("時事", "deck.apkg") as package:  # doctest: +SKIP
     ...     package.add(cards)
@@ -327,13 +351,17 @@ class PackageWriter:
             prefix=".quizgen-", dir=base.dir if base is not None else None
         )
         self.db_path = os.path.join(self._work.name, "collection.anki2")
+        self._previous_zip: Previous | None = None
         loaded = base.load() if base is not None else None
         if loaded is not None:
             try:
-                shutil.copyfile(loaded[0], self.db_path)
-                self.previous = loaded[1]
+                shutil.copyfile(loaded.db, self.db_path)
+                self.previous = loaded.notes
             except OSError:  # removed by a concurrent build: start afresh
                 loaded = None
+        if loaded is not None:
+            with contextlib.suppress(OSError):  # without it, every segment is compressed
+                self._previous_zip = Previous(open(loaded.deflated, "rb"), loaded.segments)
         self._conn = sqlite3.connect(self.db_path)
         # A scratch database, zipped and renamed into place on close: no journal needed.
         self._conn.execute("PRAGMA journal_mode=OFF")
@@ -421,8 +449,10 @@ class PackageWriter:
         return len(rows)
 
     def _drop_unkept(self) -> None:
-        """Delete the base's notes (and their cards) that no article of this build kept;
-        stamp the kept ones with this build's time."""
+        """Delete the base's notes (and their cards) that no article of this build kept.
+        The kept ones stay as they were, modification time included: Anki leaves them
+        alone on import (a learner's own edits of them too), and their pages of the file
+        stay the same bytes, which ``apkgzip`` does not compress again."""
         stale = [
             (note_id,)
             for key, (ids, _) in self.previous.items()
@@ -431,9 +461,6 @@ class PackageWriter:
         ]
         self._cursor.executemany("DELETE FROM cards WHERE nid = ?", stale)
         self._cursor.executemany("DELETE FROM notes WHERE id = ?", stale)
-        mod = int(self.stamp)
-        self._cursor.execute("UPDATE notes SET mod = ?", (mod,))
-        self._cursor.execute("UPDATE cards SET mod = ?", (mod,))
 
     def _compact(self) -> None:
         """After many deletions (most of the list changed), write the file compactly: free
@@ -454,22 +481,35 @@ class PackageWriter:
             if self.previous:
                 self._compact()
             self._conn.close()
-            with (
-                atomic_path(self.out) as tmp,
-                zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z,
-            ):
-                z.write(self.db_path, "collection.anki2")
-                z.writestr("media", "{}")
+            if os.path.getsize(self.db_path) > MAX_SIZE:
+                with (
+                    atomic_path(self.out) as tmp,
+                    zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z,
+                ):
+                    z.write(self.db_path, "collection.anki2")
+                    z.writestr("media", "{}")
+                return
+            deflated = os.path.join(self._work.name, "collection.deflated")
+            with atomic_path(self.out) as tmp, open(tmp, "wb") as out, open(deflated, "wb") as keep:
+                segments = write_apkg(
+                    out, Path(self.db_path), b"{}", self._previous_zip,
+                    keep if self.base is not None else None,
+                )  # fmt: skip
             if self.base is not None:
-                self.base.save(self.db_path, self.held)
+                self.base.save(self.db_path, self.held, deflated, segments)
         finally:
-            self._work.cleanup()
+            self._cleanup()
+
+    def _cleanup(self) -> None:
+        if self._previous_zip is not None:
+            self._previous_zip.data.close()
+        self._work.cleanup()
 
     def abort(self) -> None:
         """Drop everything: the previous package (if any) stays as it was."""
         with contextlib.suppress(sqlite3.Error):
             self._conn.close()
-        self._work.cleanup()
+        self._cleanup()
 
     def __enter__(self) -> PackageWriter:
         return self

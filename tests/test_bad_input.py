@@ -199,7 +199,7 @@ def test_read_only_output_file(tmp_path: Path) -> None:
         # Ctrl-C while the cards are being made.
         ("quizgen.pipeline", "make_cards"),
         # Ctrl-C while the package is being zipped (the temporary file exists by then).
-        ("quizgen.anki.zipfile.ZipFile", "writestr"),
+        ("quizgen.apkgzip", "_deflate"),
     ],
 )
 def test_interrupted_build_leaves_previous_output(

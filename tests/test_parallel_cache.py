@@ -259,10 +259,12 @@ def test_rebuild_replaces_only_the_notes_of_changed_articles(
     build(1_700_000_200, "--no-cache", target=fresh)
     rebuilt, expected = _rows(out), _rows(fresh)
 
-    # The same notes as a build from scratch, every one stamped with the rebuild's time
-    # (Anki updates a note only from a newer one)...
+    # The same notes as a build from scratch; the notes made again carry the rebuild's time
+    # (Anki updates a note only from a newer one), the kept ones their own...
     assert {g: f for g, (_, _, f) in rebuilt.items()} == {g: f for g, (_, _, f) in expected.items()}
-    assert {m for _, m, _ in rebuilt.values()} == {1_700_000_100}
+    for guid, (note_id, mod, _) in rebuilt.items():
+        kept_note = guid in first and first[guid][0] == note_id
+        assert mod == (1_700_000_000 if kept_note else 1_700_000_100)
     with sqlite3.connect(out.with_suffix(".rows.anki2")) as conn:
         (models,) = conn.execute("SELECT models FROM col").fetchone()
     assert {m["mod"] for m in json.loads(models).values()} == {1_700_000_100}  # note types too
@@ -288,6 +290,60 @@ def test_rebuild_replaces_only_the_notes_of_changed_articles(
     finally:
         col.close()
     assert all(in_anki[g] == f for g, (_, _, f) in rebuilt.items())
+
+
+def test_a_rebuild_keeps_a_learners_edits_of_notes_whose_article_did_not_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, decks: tuple[Path, Path, Path]
+) -> None:
+    """Kept notes keep their modification time, so Anki leaves a learner's edit of them
+    alone; the edited article's notes are newer than the learner's copy and replace it."""
+    import time
+
+    from anki.notes import Note
+    from conftest import import_into_anki
+
+    from quizgen import anki
+
+    list_path, out, _ = decks
+    now = time.time()
+
+    def build(stamp: float, target: Path) -> None:
+        monkeypatch.setattr(anki.time, "time", lambda: stamp)
+        run = CliRunner().invoke(main, ["build", str(list_path), "-o", str(out)])
+        assert run.exit_code == 0, run.output
+        shutil.copy(out, target)
+
+    build(now - 100, tmp_path / "first.apkg")
+    edited = sorted((tmp_path / "articles").glob("*.txt"))[5]
+    edited.write_text(
+        edited.read_text("utf-8") + "\n追加の一文は2024年5月1日に書かれた。\n", "utf-8"
+    )
+    build(now + 100, tmp_path / "second.apkg")  # built after the learner's edit below
+    second = _rows(tmp_path / "second.apkg")
+    changed = {g for g, (_, mod, _) in second.items() if mod == int(now + 100)}
+    assert changed and len(changed) < len(second)
+
+    col = import_into_anki(tmp_path / "col.anki2", tmp_path / "first.apkg")
+    try:
+        untouched = next(g for g in sorted(second) if g not in changed)
+        by_guid = {col.get_note(n).guid: n for n in col.find_notes("")}
+        note: Note = col.get_note(by_guid[untouched])
+        note.fields[-1] = "my own link"
+        col.update_note(note)
+        from anki.collection import ImportAnkiPackageRequest
+
+        request = ImportAnkiPackageRequest(
+            package_path=str(tmp_path / "second.apkg"),
+            options=col._backend.get_import_anki_package_presets(),
+        )
+        col.import_anki_package(request)
+        fields = {
+            col.get_note(n).guid: "\x1f".join(col.get_note(n).fields) for n in col.find_notes("")
+        }
+    finally:
+        col.close()
+    assert fields[untouched].endswith("\x1fmy own link")
+    assert all(fields[g] == second[g][2] for g in changed)
 
 
 def test_a_damaged_previous_package_means_a_build_from_scratch(
