@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
+from array import array
 from collections.abc import Iterator, Sequence
 
 from quizgen.distractors import choose_distractors, distractor_group, in_group, shuffled_options
@@ -208,6 +209,8 @@ class PoolGroup:
         self.facts = [facts[i] for _, _, i in ring]
         self.points = [point for point, _, _ in ring]
         self.ids = [_hash64(repr((f.answer, f.value, f.unit))) for f in self.facts]
+        # The whole ring in a few bytes: a reading of an unchanged ring needs no checking.
+        self.digest = hashlib.blake2b(array("Q", self.ids).tobytes(), digest_size=16).digest()
 
     def start(self, point: int) -> int:
         return bisect.bisect_left(self.points, point) if self.facts else 0
@@ -273,11 +276,26 @@ def pool_group(pool: Sequence[Fact], group: str) -> PoolGroup:
     return groups[group]
 
 
-def still_read(pool: Sequence[Fact], reads: object) -> bool:
-    """Whether cards that read ``reads`` (``make_cards``' ``pool_reads``) of a pool would
-    read the same from ``pool``."""
-    if not isinstance(reads, tuple):
+# What an article's cards read of the pool (``pool_use``): the digests of the rings they
+# read, and each reading.
+PoolUse = tuple[tuple[tuple[str, bytes], ...], tuple[PoolRead, ...]]
+
+
+def pool_use(pool: Sequence[Fact], reads: Sequence[PoolRead]) -> PoolUse:
+    """``make_cards``' ``pool_reads`` with the digests of the rings they read."""
+    groups = sorted({read[0] for read in reads})
+    return tuple((g, pool_group(pool, g).digest) for g in groups), tuple(reads)
+
+
+def still_read(pool: Sequence[Fact], use: object) -> bool:
+    """Whether cards that read what ``use`` (``pool_use``) says of a pool would read the
+    same from ``pool``: at once when the rings they read are unchanged, else reading by
+    reading (a fact entering a ring changes only the readings that passed where it is)."""
+    if not (isinstance(use, tuple) and len(use) == 2):
         return False
+    rings, reads = use
+    if all(pool_group(pool, group).digest == digest for group, digest in rings):
+        return True
     return all(pool_group(pool, read[0]).still_read(read) for read in reads)
 
 

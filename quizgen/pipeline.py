@@ -15,12 +15,12 @@ import pickle
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quizgen.cache import ArticleCache, CacheWriter, dumps, make_key
-from quizgen.cards import PoolRead, make_cards, prepared_questions, still_read
+from quizgen.cards import PoolRead, PoolUse, make_cards, pool_use, prepared_questions, still_read
 from quizgen.clean import clean
 from quizgen.errors import NothingToLearnError, QuizgenError, ReadingListError
 from quizgen.facts import NameIndex, canonicalise, extract_facts, person_names
@@ -320,6 +320,11 @@ class _CardContext:
     with_notes: bool = False  # also make the Anki note rows (in the worker, cached)
     reuse: Callable[[str], bool] | None = None  # notes the package already holds, by key
 
+    @cached_property
+    def salt(self) -> bytes:
+        """What every card key of the build hashes besides the article (once per build)."""
+        return repr((self.options, self.with_notes)).encode("utf-8")
+
 
 _CONTEXT: _CardContext | None = None
 _FETCHER: Fetcher | None = None
@@ -338,7 +343,7 @@ def _card_key(extracted: _Extracted, context: _CardContext) -> str | None:
     if context.cache is None or extracted.key is None:
         return None
     full_names = sorted((n, context.names.canonical(n)) for n in extracted.names)
-    return make_key("cards", extracted.key, context.options, full_names, context.with_notes)
+    return make_key("cards", extracted.key, context.salt, full_names)
 
 
 def _card_probes(items: Iterable[_Extracted]) -> Iterator[Any]:
@@ -356,7 +361,7 @@ def _card_probes(items: Iterable[_Extracted]) -> Iterator[Any]:
         # The package's notes are found by what made them: the card key and what the cards
         # read of the pool (another build may have stored other reads under the key since).
         notes_keys = {
-            k: _notes_key(k, uses[k + "-pool"])
+            k: _notes_key(k, uses[k + "-pool"][1])
             for k in keys
             if k is not None and still_read(context.pool, uses.get(k + "-pool"))
         }
@@ -376,12 +381,14 @@ def _card_probes(items: Iterable[_Extracted]) -> Iterator[Any]:
                 and isinstance(found[1], ArticleResult)
                 and still_read(context.pool, found[0])
             ):
-                yield replace(found[1], entry=entry, notes_key=_notes_key(key, found[0]))
+                yield replace(found[1], entry=entry, notes_key=_notes_key(key, found[0][1]))
             else:
                 yield _CardWork(extracted, key)
 
 
-def _notes_key(key: str, reads: Any) -> str:
+def _notes_key(key: str, reads: tuple[PoolRead, ...]) -> str:
+    """Which notes: the card key and what the cards read of the pool (not the rings'
+    digests: notes whose readings are still right are kept when the rings change)."""
     return make_key("notes", key, reads)
 
 
@@ -400,7 +407,7 @@ class _Made:
     result: ArticleResult | None
     key: str | None = None
     blob: bytes | None = None
-    use: tuple[PoolRead, ...] = ()
+    use: PoolUse = ((), ())
 
     @property
     def writes(self) -> list[tuple[str, bytes]]:
@@ -461,7 +468,8 @@ def _cards_one(work: _CardWork) -> _Made:
         notes_key = _notes_key(key, tuple(reads)) if key is not None else None
         result = ArticleResult(result.entry, notes=notes, notes_key=notes_key)
     if key is not None and context.cache is not None:
-        return _Made(result, key, dumps((tuple(reads), result)), tuple(reads))
+        use = pool_use(context.pool, reads)
+        return _Made(result, key, dumps((use, result)), use)
     return _Made(result)
 
 
