@@ -276,26 +276,33 @@ def pool_group(pool: Sequence[Fact], group: str) -> PoolGroup:
     return groups[group]
 
 
-# What an article's cards read of the pool (``pool_use``): the digests of the rings they
-# read, and each reading.
-PoolUse = tuple[tuple[tuple[str, bytes], ...], tuple[PoolRead, ...]]
+# What an article's cards read of the pool, in brief (``pool_use``): the digests of the
+# rings they read, and a digest of their readings.
+PoolUse = tuple[tuple[tuple[str, bytes], ...], bytes]
 
 
 def pool_use(pool: Sequence[Fact], reads: Sequence[PoolRead]) -> PoolUse:
-    """``make_cards``' ``pool_reads`` with the digests of the rings they read."""
+    """The digests of the rings that ``make_cards``' ``pool_reads`` read, and of them."""
     groups = sorted({read[0] for read in reads})
-    return tuple((g, pool_group(pool, g).digest) for g in groups), tuple(reads)
+    return tuple((g, pool_group(pool, g).digest) for g in groups), reads_digest(reads)
 
 
-def still_read(pool: Sequence[Fact], use: object) -> bool:
-    """Whether cards that read what ``use`` (``pool_use``) says of a pool would read the
-    same from ``pool``: at once when the rings they read are unchanged, else reading by
-    reading (a fact entering a ring changes only the readings that passed where it is)."""
+def reads_digest(reads: Sequence[PoolRead]) -> bytes:
+    return hashlib.blake2b(repr(tuple(reads)).encode(), digest_size=16).digest()
+
+
+def still_read(pool: Sequence[Fact], use: object, reads: object = None) -> bool:
+    """Whether cards that read ``reads`` of a pool (``make_cards``' ``pool_reads``; ``use``
+    is their ``pool_use``) would read the same from ``pool``: at once when the rings they
+    read are unchanged (``reads`` is then not needed), else reading by reading (a fact
+    entering a ring changes only the readings that passed where it is)."""
     if not (isinstance(use, tuple) and len(use) == 2):
         return False
-    rings, reads = use
-    if all(pool_group(pool, group).digest == digest for group, digest in rings):
+    rings, digest = use
+    if all(pool_group(pool, group).digest == ring for group, ring in rings):
         return True
+    if not isinstance(reads, tuple) or reads_digest(reads) != digest:
+        return False
     return all(pool_group(pool, read[0]).still_read(read) for read in reads)
 
 

@@ -354,17 +354,10 @@ def _card_probes(items: Iterable[_Extracted]) -> Iterator[Any]:
     cache = context.cache
     for chunk in _chunks(items, PROBE_CHUNK):
         keys = [_card_key(x, context) if x.result.ok else None for x in chunk]
-        if cache is None:
-            uses: dict[str, Any] = {}
-        else:
-            uses = cache.get_many([k + "-pool" for k in keys if k is not None])
+        valid = _valid_uses([k for k in keys if k is not None], context)
         # The package's notes are found by what made them: the card key and what the cards
         # read of the pool (another build may have stored other reads under the key since).
-        notes_keys = {
-            k: _notes_key(k, uses[k + "-pool"][1])
-            for k in keys
-            if k is not None and still_read(context.pool, uses.get(k + "-pool"))
-        }
+        notes_keys = {k: _notes_key(k, use) for k, use in valid.items()}
         kept = {k for k, n in notes_keys.items() if context.reuse is not None and context.reuse(n)}
         cached = cache.get_many(sorted(notes_keys.keys() - kept)) if cache is not None else {}
         for extracted, key in zip(chunk, keys, strict=True):
@@ -377,19 +370,42 @@ def _card_probes(items: Iterable[_Extracted]) -> Iterator[Any]:
             elif (
                 key is not None
                 and isinstance(found, tuple)
-                and len(found) == 2
-                and isinstance(found[1], ArticleResult)
-                and still_read(context.pool, found[0])
+                and len(found) == 3
+                and isinstance(found[2], ArticleResult)
+                and (found[0] == valid.get(key) or still_read(context.pool, found[0], found[1]))
             ):
-                yield replace(found[1], entry=entry, notes_key=_notes_key(key, found[0][1]))
+                yield replace(found[2], entry=entry, notes_key=_notes_key(key, found[0]))
             else:
                 yield _CardWork(extracted, key)
 
 
-def _notes_key(key: str, reads: tuple[PoolRead, ...]) -> str:
-    """Which notes: the card key and what the cards read of the pool (not the rings'
-    digests: notes whose readings are still right are kept when the rings change)."""
-    return make_key("notes", key, reads)
+def _valid_uses(keys: list[str], context: _CardContext) -> dict[str, PoolUse]:
+    """The card keys whose cached cards read what they would read of this build's pool,
+    with what they read (``pool_use``). Most read rings that did not change: their
+    readings are loaded only when one did."""
+    if context.cache is None or not keys:
+        return {}
+    uses = context.cache.get_many([k + "-pool" for k in keys])
+    valid, recheck = {}, []
+    for key in keys:
+        use = uses.get(key + "-pool")
+        if use is None:
+            continue
+        if still_read(context.pool, use):
+            valid[key] = use
+        else:
+            recheck.append(key)
+    reads = context.cache.get_many([k + "-reads" for k in recheck]) if recheck else {}
+    for key in recheck:
+        if still_read(context.pool, uses[key + "-pool"], reads.get(key + "-reads")):
+            valid[key] = uses[key + "-pool"]
+    return valid
+
+
+def _notes_key(key: str, use: PoolUse) -> str:
+    """Which notes: the card key and what the cards read of the pool (the readings' digest,
+    not the rings': notes whose readings are still right are kept when the rings change)."""
+    return make_key("notes", key, use[1])
 
 
 @dataclass(frozen=True)
@@ -401,25 +417,31 @@ class _CardWork:
 @dataclass(frozen=True)
 class _Made:
     """An article's cards as pass 2 made them: ``blob`` is what the cache stores, the
-    pickle of (what the cards read of the pool, the result); a worker sends only the blob.
-    The reads are also stored alone (``-pool``), to be checked without loading the notes."""
+    pickle of (``pool_use``, what the cards read of the pool, the result); a worker sends
+    only the blob. The ``pool_use`` is also stored alone (``-pool``), and the readings
+    (``-reads``), to be checked without loading the notes."""
 
     result: ArticleResult | None
     key: str | None = None
     blob: bytes | None = None
-    use: PoolUse = ((), ())
+    use: PoolUse = ((), b"")
+    reads: tuple[PoolRead, ...] = ()
 
     @property
     def writes(self) -> list[tuple[str, bytes]]:
         if self.key is None or self.blob is None:
             return []
-        return [(self.key, self.blob), (self.key + "-pool", dumps(self.use))]
+        return [
+            (self.key, self.blob),
+            (self.key + "-pool", dumps(self.use)),
+            (self.key + "-reads", dumps(self.reads)),
+        ]
 
     def loaded(self) -> ArticleResult:
         if self.result is not None:
             return self.result
         assert self.blob is not None
-        result: ArticleResult = pickle.loads(self.blob)[1]
+        result: ArticleResult = pickle.loads(self.blob)[2]
         return result
 
 
@@ -458,6 +480,7 @@ def _cards_one(work: _CardWork) -> _Made:
     result = replace(result, facts=tuple(canonicalise(result.facts, context.names)))
     reads: list[PoolRead] = []
     result = _with_cards(result, context.options, context.pool, reads)
+    use = pool_use(context.pool, reads)
     if context.with_notes and result.ok:
         from quizgen.anki import note_rows
 
@@ -465,11 +488,10 @@ def _cards_one(work: _CardWork) -> _Made:
         # As plain tuples: they are pickled to the build's process and to the cache.
         notes = tuple(n[:] for n in note_rows(result.cards, options.furigana, options.names))
         # The package needs the notes only: the rest stays in the worker.
-        notes_key = _notes_key(key, tuple(reads)) if key is not None else None
+        notes_key = _notes_key(key, use) if key is not None else None
         result = ArticleResult(result.entry, notes=notes, notes_key=notes_key)
     if key is not None and context.cache is not None:
-        use = pool_use(context.pool, reads)
-        return _Made(result, key, dumps((use, result)), use)
+        return _Made(result, key, dumps((use, tuple(reads), result)), use, tuple(reads))
     return _Made(result)
 
 
