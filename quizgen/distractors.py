@@ -168,14 +168,18 @@ def distractor_group(fact: Fact) -> str:
     ``in_group``: a date's precision, a number's unit, a place's being a country or not,
     else the kind. Giving it only those (in the same order) gives the same distractors,
     and a card then depends only on the few first of its group."""
-    value = fact.value
-    if fact.kind == "date" and isinstance(value, str):
+    return group_of(fact.kind, fact.answer, fact.value, fact.unit)
+
+
+def group_of(kind: str, answer: str, value: object, unit: str | None) -> str:
+    """``distractor_group`` of a fact given by its parts (a pool item)."""
+    if kind == "date" and isinstance(value, str):
         return f"date:{len(value.partition('T')[0])}"
-    if fact.kind == "number" and isinstance(value, int | float):
-        return f"number:{fact.unit!r}"
-    if fact.kind == "place":
-        return "place:country" if fact.answer in _COUNTRY_SET else "place:other"
-    return fact.kind
+    if kind == "number" and isinstance(value, int | float):
+        return f"number:{unit!r}"
+    if kind == "place":
+        return "place:country" if answer in _COUNTRY_SET else "place:other"
+    return kind
 
 
 def in_group(group: str, fact: Fact) -> bool:

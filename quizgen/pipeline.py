@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from quizgen.cache import ArticleCache, CacheWriter, dumps, make_key
 from quizgen.cards import PoolRead, PoolUse, make_cards, pool_use, prepared_questions, still_read
 from quizgen.clean import clean
+from quizgen.distractors import group_of
 from quizgen.errors import NothingToLearnError, QuizgenError, ReadingListError
 from quizgen.facts import NameIndex, canonicalise, extract_facts, person_names
 from quizgen.load import read_article
@@ -102,7 +103,7 @@ def _extract(
 
 # --- one article in a worker (or in this process) ---------------------------------------
 
-POOL_PER_KIND = 200
+POOL_PER_GROUP = 200
 
 
 @dataclass(frozen=True)
@@ -243,10 +244,13 @@ PoolItem = tuple[str, str, Any, "str | None"]  # kind, answer, value, unit
 
 
 class PoolBuilder:
-    """The reading list's distractor pool: for each kind, the ``POOL_PER_KIND`` distinct
-    answers with the smallest hash. Unlike "the first answers of the list", this does not
-    depend on the order articles arrive in (workers) and rarely changes when one article of
-    a long list is edited, so the cards of the others stay cached."""
+    """The reading list's distractor pool: for each distractor group (``group_of``: a
+    kind, a number's unit, a date's precision), the ``POOL_PER_GROUP`` distinct answers
+    with the smallest hash. Unlike "the first answers of the list", this does not depend
+    on the order articles arrive in (workers) and rarely changes when one article of a long
+    list is edited, so the cards of the others stay cached; and a new answer of one group
+    never pushes one of another group out (a new 74人 used to drop a 週間 number and redo
+    every card reading the 週間 ones)."""
 
     def __init__(self) -> None:
         self.heaps: dict[str, list[tuple[int, str, PoolItem]]] = {}
@@ -257,20 +261,20 @@ class PoolBuilder:
             item = (
                 (fact.kind, fact.answer, fact.value, fact.unit) if isinstance(fact, Fact) else fact
             )
-            kind, answer = item[0], item[1]
-            if (kind, answer) in self.seen:
+            group, answer = group_of(*item), item[1]
+            if (group, answer) in self.seen:
                 continue
             rank = int.from_bytes(
-                hashlib.blake2b(f"{kind}:{answer}".encode(), digest_size=8).digest()
+                hashlib.blake2b(f"{item[0]}:{answer}".encode(), digest_size=8).digest()
             )
-            heap = self.heaps.setdefault(kind, [])
-            if len(heap) < POOL_PER_KIND:
+            heap = self.heaps.setdefault(group, [])
+            if len(heap) < POOL_PER_GROUP:
                 heapq.heappush(heap, (-rank, answer, item))
-                self.seen.add((kind, answer))
+                self.seen.add((group, answer))
             elif -heap[0][0] > rank:
                 _, dropped, _ = heapq.heapreplace(heap, (-rank, answer, item))
-                self.seen.discard((kind, dropped))
-                self.seen.add((kind, answer))
+                self.seen.discard((group, dropped))
+                self.seen.add((group, answer))
 
     @property
     def items(self) -> list[PoolItem]:

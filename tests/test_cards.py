@@ -79,3 +79,22 @@ def test_the_right_option_is_anywhere_but_always_in_the_same_place(tmp_path: Pat
     assert set(places) == {0, 1, 2, 3} and max(places.values()) <= 0.4 * len(choices)
     again = [c for c in process(reading_list).cards if c.type == "choice"]
     assert [c.choices for c in again] == [c.choices for c in choices]
+
+
+def test_a_new_answer_of_one_group_leaves_the_other_groups_pools_alone() -> None:
+    """The pool keeps the first answers of each distractor group: a list with a thousand
+    numbers of people still offers its three numbers of weeks, and one more number of
+    people does not change them (every card reading them would be made again)."""
+    from quizgen.pipeline import POOL_PER_GROUP, PoolBuilder
+
+    def pool(people: int) -> list[tuple[str, str, object, str | None]]:
+        builder = PoolBuilder()
+        builder.add(("number", f"{n}週間", n, "週間") for n in (2, 3, 5))
+        builder.add(("number", f"{n}人", n, "人") for n in range(1, people + 1))
+        return builder.items
+
+    before, after = pool(1000), pool(1001)
+    weeks = [item for item in before if item[3] == "週間"]
+    assert {item[1] for item in weeks} == {"2週間", "3週間", "5週間"}
+    assert [i for i in after if i[3] == "週間"] == weeks
+    assert len([i for i in before if i[3] == "人"]) == POOL_PER_GROUP
