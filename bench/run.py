@@ -5,9 +5,12 @@
 Makes a corpus from our own sample articles (decks/, tests/data/, gold/; dates, names and
 numbers varied per copy, so no article repeats verbatim) and prints:
 
-* fugashi alone: tokenising every body sentence, reading the features quizgen reads;
+* fugashi alone: tokenising every body sentence, reading the features quizgen reads (the
+  median of five runs, three before the builds and two after: timings drift on a shared
+  machine);
 * the whole ``quizgen build`` (read, clean, facts, cards, package) in one process, its ratio
-  to fugashi alone, and articles per second;
+  to fugashi alone, and articles per second; also both in CPU time (user and system, workers
+  included), which the machine's other load disturbs less;
 * the same build with every core (``--jobs``), from a cold article cache;
 * on a list of 1,000 articles, the cold build and rebuilds after editing one article (three
   edits in turn), each as a share of the cold build;
@@ -23,7 +26,9 @@ import argparse
 import os
 import random
 import re
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -65,28 +70,34 @@ def make_corpus(target: Path, megabytes: float = 0, count: int = 0) -> Path:
     return reading_list
 
 
-def fugashi_alone(reading_list: Path) -> tuple[float, int]:
+def body_sentences(reading_list: Path) -> list[str]:
     from quizgen.clean import clean
     from quizgen.load import read_article
     from quizgen.readinglist import load_reading_list
-    from quizgen.tokenize import get_tagger
 
-    sentences = [
+    return [
         s.text
         for e in load_reading_list(reading_list).articles
         for s in clean(read_article(e)).sentences
     ]
+
+
+def fugashi_alone(sentences: list[str], runs: int) -> list[tuple[float, float]]:
+    """(wall, CPU) seconds of each of ``runs`` passes of fugashi over ``sentences``,
+    reading the features quizgen reads."""
+    from quizgen.tokenize import get_tagger
+
     tagger = get_tagger()
-    best = float("inf")
-    for _ in range(3):  # the best of three: the baseline is not to be slowed by noise
-        start = time.perf_counter()
+    times = []
+    for _ in range(runs):
+        start, cpu = time.perf_counter(), time.process_time()
         for sentence in sentences:
             for node in tagger(sentence):
                 f = node.feature
                 _ = (f.pos1, f.pos2, f.pos3, f.pos4, f.cType, f.cForm, f.lemma, f.orthBase, f.kana)
                 _ = node.is_unk
-        best = min(best, time.perf_counter() - start)
-    return best, len(sentences)
+        times.append((time.perf_counter() - start, time.process_time() - cpu))
+    return times
 
 
 def breakdown(reading_list: Path, limit: int = 600) -> dict[str, float]:
@@ -143,14 +154,22 @@ PYCACHE = Path(tempfile.gettempdir()) / "quizgen-bench-pycache"
 
 
 def build(reading_list: Path, out: Path, cache: Path, *flags: str) -> float:
+    return timed_build(reading_list, out, cache, *flags)[0]
+
+
+def timed_build(reading_list: Path, out: Path, cache: Path, *flags: str) -> tuple[float, float]:
+    """Wall and CPU seconds (user and system, workers included) of one build."""
     env = _env(QUIZGEN_CACHE_DIR=str(cache))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "quizgen", "build", str(reading_list), "-o", str(out), "-q", *flags],
         check=True,
         env=env,
     )
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
 def measured_build(reading_list: Path, out: Path, cache: Path, *flags: str) -> tuple[float, int]:
@@ -202,10 +221,21 @@ def main() -> None:
 
         reading_list = make_corpus(tmp / "corpus", megabytes=args.mb)
         articles = len(reading_list.read_text("utf-8").splitlines()) - 2
-        tagger_s, sentences = fugashi_alone(reading_list)
+        sentences = body_sentences(reading_list)
+        # The baseline three times before the builds and twice after: timings on a shared
+        # machine drift, and the median of runs spread over the builds' time is fairer to
+        # both than the best of a few taken together.
+        baseline = fugashi_alone(sentences, 3)
         build(reading_list, tmp / "warm.apkg", tmp / "c0", "--jobs", "1")
-        serial_s = build(reading_list, tmp / "a.apkg", tmp / "c0", "--jobs", "1", "--no-cache")
-        parallel_s = build(reading_list, tmp / "b.apkg", cache("c1"), "--jobs", jobs)
+        serial_s, serial_cpu = timed_build(
+            reading_list, tmp / "a.apkg", tmp / "c0", "--jobs", "1", "--no-cache"
+        )
+        parallel_s, parallel_cpu = timed_build(
+            reading_list, tmp / "b.apkg", cache("c1"), "--jobs", jobs
+        )
+        baseline += fugashi_alone(sentences, 2)
+        tagger_s = statistics.median(wall for wall, _ in baseline)
+        tagger_cpu = statistics.median(cpu for _, cpu in baseline)
 
         # The incremental rebuild, on a list of 1,000 articles: three edits in turn, each
         # adding a sentence with a new date and number to one article.
@@ -226,13 +256,21 @@ def main() -> None:
         print("per stage, first 600 articles, one process (× the time of tokenising):")
         for stage, seconds in stages.items():
             print(f"  {stage:15} {seconds:6.2f} s  {seconds / tokenise_s:5.1f}×")
-        print(f"corpus: {articles} articles, {args.mb:g} MB, {sentences} sentences; {jobs} cores")
-        print(f"fugashi alone (best of 3):     {tagger_s:7.2f} s")
         print(
-            f"quizgen build, 1 process:      {serial_s:7.2f} s  (ratio to fugashi {serial_s / tagger_s:.2f}, {articles / serial_s:.0f} articles/s)"
+            f"corpus: {articles} articles, {args.mb:g} MB, {len(sentences)} sentences; {jobs} cores"
+        )
+        walls = sorted(wall for wall, _ in baseline)
+        print(
+            f"fugashi alone (median of 5):   {tagger_s:7.2f} s  "
+            f"(runs {walls[0]:.2f}–{walls[-1]:.2f} s; CPU {tagger_cpu:.2f} s)"
         )
         print(
-            f"quizgen build, {jobs} workers:     {parallel_s:7.2f} s  (ratio to fugashi {parallel_s / tagger_s:.2f}, {articles / parallel_s:.0f} articles/s, cold cache)"
+            f"quizgen build, 1 process:      {serial_s:7.2f} s  (ratio to fugashi {serial_s / tagger_s:.2f}, "
+            f"{articles / serial_s:.0f} articles/s; CPU {serial_cpu:.1f} s, {serial_cpu / tagger_cpu:.2f}×)"
+        )
+        print(
+            f"quizgen build, {jobs} workers:     {parallel_s:7.2f} s  (ratio to fugashi {parallel_s / tagger_s:.2f}, "
+            f"{articles / parallel_s:.0f} articles/s, cold cache; CPU {parallel_cpu:.1f} s, {parallel_cpu / tagger_cpu:.2f}×)"
         )
         shares = ", ".join(f"{r:.2f} s ({r / cold_s:.0%})" for r in rebuilds)
         print(
