@@ -17,6 +17,7 @@ import hashlib
 import os
 import pickle
 import sqlite3
+import time
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -25,7 +26,32 @@ from typing import Any
 import quizgen
 
 FORMAT = "1"
+DEFAULT_LIMIT_MB = 1024
 _CONNECTIONS: dict[tuple[int, str], sqlite3.Connection] = {}
+
+
+# An entry with the day it was last written or read.
+_SELECT = (
+    "SELECT e.key, e.value, max(e.used, coalesce(r.day, 0)) FROM entries AS e"
+    " LEFT JOIN reads AS r ON r.key = e.key WHERE e.key {}"
+)
+
+
+def _today() -> int:
+    """The day an entry was last written or read, in days since 1970 (a build marks what
+    it reads once a day at most)."""
+    return int(time.time() // 86400)
+
+
+def cache_limit() -> int:
+    """The most the article cache keeps, in bytes: ``$QUIZGEN_CACHE_MB`` megabytes, else
+    ``DEFAULT_LIMIT_MB``."""
+    value = os.environ.get("QUIZGEN_CACHE_MB", "")
+    try:
+        megabytes = float(value) if value else DEFAULT_LIMIT_MB
+    except ValueError:
+        megabytes = DEFAULT_LIMIT_MB
+    return int(max(megabytes, 0) * 1024 * 1024)
 
 
 def cache_dir() -> Path:
@@ -64,11 +90,15 @@ class ArticleCache:
     One database rather than a file per entry: creating thousands of small files cost more
     than the work they saved. SQLite in WAL mode lets concurrent builds (and a build's worker
     processes) read and write it safely; a writer waits for another up to 30 s.
+
+    Each entry records the day it was last written or read; ``prune`` drops the entries
+    used longest ago once the cache holds more than ``limit`` bytes.
     """
 
-    def __init__(self, root: Path | None = None) -> None:
+    def __init__(self, root: Path | None = None, limit: int | None = None) -> None:
         self.root = root if root is not None else cache_dir()
         self.path = self.root / "articles.sqlite3"
+        self.limit = cache_limit() if limit is None else limit
 
     def _db(self) -> sqlite3.Connection | None:
         # One connection per process and database: a connection must not cross a fork, and
@@ -86,7 +116,20 @@ class ArticleCache:
                 conn.execute("PRAGMA wal_autocheckpoint=8192")
                 conn.execute("PRAGMA journal_size_limit=67108864")
                 conn.execute(
-                    "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value BLOB)"
+                    "CREATE TABLE IF NOT EXISTS entries"
+                    " (key TEXT PRIMARY KEY, value BLOB, used INTEGER NOT NULL DEFAULT 0)"
+                )
+                columns = [row[1] for row in conn.execute("PRAGMA table_info(entries)")]
+                if "used" not in columns:  # a cache written by an earlier quizgen
+                    with contextlib.suppress(sqlite3.OperationalError):  # added meanwhile
+                        conn.execute(
+                            "ALTER TABLE entries ADD COLUMN used INTEGER NOT NULL DEFAULT 0"
+                        )
+                # The day an entry was last read, apart: updating an entry's own row would
+                # write its whole value again.
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS reads"
+                    " (key TEXT PRIMARY KEY, day INTEGER NOT NULL) WITHOUT ROWID"
                 )
             except (OSError, sqlite3.Error):
                 return None  # a cache that cannot be opened only costs time
@@ -98,10 +141,15 @@ class ArticleCache:
         if conn is None:
             return None
         try:
-            row = conn.execute("SELECT value FROM entries WHERE key = ?", (key,)).fetchone()
-            return pickle.loads(row[0]) if row is not None else None
+            row = conn.execute(_SELECT.format("= ?"), (key,)).fetchone()
+            if row is None:
+                return None
+            value = pickle.loads(row[1])
         except Exception:  # a damaged entry or database: rebuild the article
             return None
+        if row[2] < _today():
+            self._touch(conn, [key])
+        return value
 
     def get_many(self, keys: Sequence[str]) -> dict[str, Any]:
         """The values of those ``keys`` that are in the cache (one query per 500 keys)."""
@@ -109,19 +157,37 @@ class ArticleCache:
         found: dict[str, Any] = {}
         if conn is None:
             return found
+        today, stale = _today(), []
         for i in range(0, len(keys), 500):
             part = keys[i : i + 500]
             marks = ",".join("?" * len(part))
             try:
-                rows = conn.execute(
-                    f"SELECT key, value FROM entries WHERE key IN ({marks})", part
-                ).fetchall()
+                rows = conn.execute(_SELECT.format(f"IN ({marks})"), part).fetchall()
             except sqlite3.Error:
                 return found
-            for key, value in rows:
+            for key, value, used in rows:
                 with contextlib.suppress(Exception):  # a damaged entry is a miss
                     found[key] = pickle.loads(value)
+                if used < today:
+                    stale.append(key)
+        self._touch(conn, stale)
         return found
+
+    def _touch(self, conn: sqlite3.Connection, keys: Sequence[str]) -> None:
+        """Mark entries read today (not done when the database is busy: it only makes them
+        likelier to be pruned)."""
+        if not keys:
+            return
+        today = _today()
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.executemany(
+                    "INSERT OR REPLACE INTO reads VALUES (?, ?)", [(k, today) for k in keys]
+                )
+                conn.execute("COMMIT")
+            except sqlite3.Error:
+                conn.execute("ROLLBACK")
 
     def put(self, key: str, value: Any) -> None:
         self.put_many([(key, dumps(value))])
@@ -135,11 +201,48 @@ class ArticleCache:
         with contextlib.suppress(sqlite3.Error):
             conn.execute("BEGIN IMMEDIATE")
             try:
-                conn.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", items)
+                conn.executemany(f"INSERT OR REPLACE INTO entries VALUES (?, ?, {_today()})", items)
                 conn.execute("COMMIT")
             except sqlite3.Error:
                 conn.execute("ROLLBACK")
                 raise
+
+    def prune(self) -> int:
+        """When the entries take more than ``limit`` bytes, delete those used longest ago
+        (the oldest written first among those of a day) until they take three quarters of
+        it; returns how many were deleted. The file keeps its size: SQLite reuses the freed
+        pages for the entries written next."""
+        conn = self._db()
+        if conn is None:
+            return 0
+        try:
+            (page_size,) = conn.execute("PRAGMA page_size").fetchone()
+            (pages,) = conn.execute("PRAGMA page_count").fetchone()
+            (free,) = conn.execute("PRAGMA freelist_count").fetchone()
+            excess = (pages - free) * page_size - self.limit * 3 // 4
+            if (pages - free) * page_size <= self.limit:
+                return 0
+            doomed = []
+            for key, size in conn.execute(
+                "SELECT e.key, length(e.key) + length(e.value) FROM entries AS e"
+                " LEFT JOIN reads AS r ON r.key = e.key"
+                " ORDER BY max(e.used, coalesce(r.day, 0)), e.rowid"
+            ):
+                if excess <= 0:
+                    break
+                doomed.append((key,))
+                excess -= size
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.executemany("DELETE FROM entries WHERE key = ?", doomed)
+                conn.executemany("DELETE FROM reads WHERE key = ?", doomed)
+                conn.execute("COMMIT")
+            except sqlite3.Error:
+                conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error:  # busy or damaged: pruned by a later build
+            return 0
+        return len(doomed)
 
 
 def dumps(value: Any) -> bytes:

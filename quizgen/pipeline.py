@@ -581,6 +581,8 @@ def iter_results(
                 if result.ok:
                     result = replace(result, facts=tuple(canonicalise(result.facts, index)))
                 yield result
+            if cache is not None:
+                cache.prune()
             return
         # The first distinct answers of the list, then one name per person.
         pool = tuple(distractor_pool([canonicalise(raw_pool.pool, index)]))
@@ -606,6 +608,8 @@ def iter_results(
                 yield result
         finally:
             writer.flush()  # what was made is kept, even when the build stops early
+            if cache is not None:
+                cache.prune()
 
 
 @contextlib.contextmanager

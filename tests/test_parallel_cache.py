@@ -520,3 +520,64 @@ def test_only_the_last_packages_built_keep_a_base(
     newest = {make_key("package", str(o.resolve()), "並列::テスト", "") for o in outs[2:]}
     assert kept == newest
     assert len(list(packages.glob("*.anki2"))) == PackageBase.KEEP
+
+
+DAY = 86400
+
+
+def _live_bytes(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        (size,) = conn.execute("PRAGMA page_size").fetchone()
+        (pages,) = conn.execute("PRAGMA page_count").fetchone()
+        (free,) = conn.execute("PRAGMA freelist_count").fetchone()
+    return int((pages - free) * size)
+
+
+def test_the_cache_drops_what_was_used_longest_ago_once_over_its_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = ArticleCache(tmp_path / "cache")
+    day = [20_000]
+    monkeypatch.setattr(cache_module.time, "time", lambda: day[0] * DAY + 3600)
+    blob = bytes(range(256)) * 40  # 10 KB
+    cache.put_many([(f"old-{i}", cache_module.dumps(blob)) for i in range(30)])
+    day[0] += 1
+    cache.put_many([(f"new-{i}", cache_module.dumps(blob)) for i in range(30)])
+    day[0] += 1
+    assert len(cache.get_many([f"old-{i}" for i in range(5)])) == 5  # still in use
+    cache.limit = _live_bytes(cache.path)
+    assert cache.prune() == 0  # at the limit, not over it
+    cache.limit = int(cache.limit * 0.9)  # 60 entries, down to under 0.675 of them
+
+    assert cache.prune() > 0
+    everything = {f"{age}-{i}" for age in ("old", "new") for i in range(30)}
+    gone = everything - set(cache.get_many(sorted(everything)))
+    assert gone
+    assert gone <= {f"old-{i}" for i in range(5, 30)}  # unused for two days: first to go
+    assert _live_bytes(cache.path) <= cache.limit * 3 // 4 + 4096
+
+
+def test_a_cache_written_by_an_earlier_quizgen_is_used_and_pruned(tmp_path: Path) -> None:
+    (tmp_path / "cache").mkdir()
+    with sqlite3.connect(tmp_path / "cache" / "articles.sqlite3") as conn:
+        conn.execute("CREATE TABLE entries (key TEXT PRIMARY KEY, value BLOB)")
+        conn.execute("INSERT INTO entries VALUES ('a', ?)", (cache_module.dumps("old"),))
+    cache = ArticleCache(tmp_path / "cache", limit=1)
+    assert cache.get("a") == "old"
+    cache.put_many([("b", cache_module.dumps("new"))])
+    assert cache.get("b") == "new"
+    assert cache.prune() == 2
+
+
+def test_a_build_under_a_tiny_cache_limit_is_still_right(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, decks: tuple[Path, Path, Path]
+) -> None:
+    list_path, out, fresh = decks
+    monkeypatch.setenv("QUIZGEN_CACHE_MB", "0.2")
+    for flags, target in (((), out), ((), out), (("--no-cache",), fresh)):
+        run = CliRunner().invoke(main, ["build", str(list_path), "-o", str(target), *flags])
+        assert run.exit_code == 0, run.output
+    assert _notes(out) == _notes(fresh)
+    with sqlite3.connect(tmp_path / "cache" / "articles.sqlite3") as conn:
+        (live,) = conn.execute("SELECT sum(length(key) + length(value)) FROM entries").fetchone()
+    assert live <= 0.2 * 1024 * 1024
