@@ -17,7 +17,6 @@ import unicodedata
 from dataclasses import dataclass
 
 from quizgen.errors import InputError
-from quizgen.htmltext import extract_html
 from quizgen.model import Article, Metadata, RawArticle, Sentence
 
 JST = dt.timezone(dt.timedelta(hours=9))
@@ -271,6 +270,8 @@ def clean(raw: RawArticle) -> Article:
     found = raw.metadata
     text = raw.text
     if raw.is_html:
+        from quizgen.htmltext import extract_html  # html.parser: only for pages
+
         text, html_meta = extract_html(text)
         found = Metadata(
             title=found.title or html_meta.title,

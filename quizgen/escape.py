@@ -6,7 +6,6 @@ reference (``{{Front}}``) or furigana (``漢字[かんじ]``).
 
 from __future__ import annotations
 
-import html
 import re
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -33,4 +32,6 @@ def escape_field(text: str) -> str:
 
 def escape_html(text: str) -> str:
     """HTML-escape text for a page (quiz sheets)."""
+    import html  # not needed by a build
+
     return html.escape(_CONTROL_RE.sub("", text), quote=True)

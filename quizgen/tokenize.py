@@ -16,7 +16,6 @@ import io
 import logging
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -144,6 +143,8 @@ def compile_user_dictionary(entries: list[NameEntry]) -> Path:
         # process on error: run it in a child process.
         args = f"fugashi-build-dict -f utf8 -t utf8 -d {dicdir} -u {work / 'user.dic'} {work / 'names.csv'}"
         code = "import sys; from fugashi import build_dictionary; build_dictionary(sys.argv[1])"
+        import subprocess  # only here: a build with the dictionary compiled does not need it
+
         done = subprocess.run(
             [sys.executable, "-c", code, args],
             cwd=work,
