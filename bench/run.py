@@ -5,9 +5,10 @@
 Makes a corpus from our own sample articles (decks/, tests/data/, gold/; dates, names and
 numbers varied per copy, so no article repeats verbatim) and prints:
 
-* fugashi alone: tokenising every body sentence, reading the features quizgen reads (the
-  median of five runs, three before the builds and two after: timings drift on a shared
-  machine);
+* fugashi alone: tokenising every body sentence, reading the features quizgen reads, from
+  MeCab's output string as quizgen does (the ratios are to this one) and from fugashi's
+  nodes (the usual way, about a third slower); each the median of five runs, three before
+  the builds and two after (timings drift on a shared machine);
 * the whole ``quizgen build`` (read, clean, facts, cards, package) in one process, its ratio
   to fugashi alone, and articles per second; also both in CPU time (user and system, workers
   included), which the machine's other load disturbs less;
@@ -82,20 +83,39 @@ def body_sentences(reading_list: Path) -> list[str]:
     ]
 
 
-def fugashi_alone(sentences: list[str], runs: int) -> list[tuple[float, float]]:
-    """(wall, CPU) seconds of each of ``runs`` passes of fugashi over ``sentences``,
-    reading the features quizgen reads."""
-    from quizgen.tokenize import get_tagger
+def fugashi_alone(sentences: list[str], runs: int, route: str) -> list[tuple[float, float]]:
+    """(wall, CPU) seconds of each of ``runs`` passes of fugashi over ``sentences``, reading
+    the features quizgen reads: from fugashi's nodes (``route="nodes"``, the usual way), or
+    from MeCab's output in quizgen's format (``"string"``, the way quizgen reads them)."""
+    import fugashi
 
-    tagger = get_tagger()
+    from quizgen.tokenize import get_tagger, tagger_args
+
     times = []
+    nodes = fugashi.Tagger(tagger_args())
+    string = get_tagger()
     for _ in range(runs):
         start, cpu = time.perf_counter(), time.process_time()
-        for sentence in sentences:
-            for node in tagger(sentence):
-                f = node.feature
-                _ = (f.pos1, f.pos2, f.pos3, f.pos4, f.cType, f.cForm, f.lemma, f.orthBase, f.kana)
-                _ = node.is_unk
+        if route == "nodes":
+            for sentence in sentences:
+                for node in nodes(sentence):
+                    f = node.feature
+                    _ = (
+                        f.pos1,
+                        f.pos2,
+                        f.pos3,
+                        f.pos4,
+                        f.cType,
+                        f.cForm,
+                        f.lemma,
+                        f.orthBase,
+                        f.kana,
+                    )
+                    _ = node.is_unk
+        else:
+            for sentence in sentences:
+                for line in string.parse(sentence).split("\n"):
+                    _ = line.split("\t")
         times.append((time.perf_counter() - start, time.process_time() - cpu))
     return times
 
@@ -225,7 +245,8 @@ def main() -> None:
         # The baseline three times before the builds and twice after: timings on a shared
         # machine drift, and the median of runs spread over the builds' time is fairer to
         # both than the best of a few taken together.
-        baseline = fugashi_alone(sentences, 3)
+        baseline = fugashi_alone(sentences, 3, "string")
+        by_nodes = fugashi_alone(sentences, 3, "nodes")
         build(reading_list, tmp / "warm.apkg", tmp / "c0", "--jobs", "1")
         serial_s, serial_cpu = timed_build(
             reading_list, tmp / "a.apkg", tmp / "c0", "--jobs", "1", "--no-cache"
@@ -233,7 +254,9 @@ def main() -> None:
         parallel_s, parallel_cpu = timed_build(
             reading_list, tmp / "b.apkg", cache("c1"), "--jobs", jobs
         )
-        baseline += fugashi_alone(sentences, 2)
+        baseline += fugashi_alone(sentences, 2, "string")
+        by_nodes += fugashi_alone(sentences, 2, "nodes")
+        nodes_s = statistics.median(wall for wall, _ in by_nodes)
         tagger_s = statistics.median(wall for wall, _ in baseline)
         tagger_cpu = statistics.median(cpu for _, cpu in baseline)
 
@@ -262,7 +285,12 @@ def main() -> None:
         walls = sorted(wall for wall, _ in baseline)
         print(
             f"fugashi alone (median of 5):   {tagger_s:7.2f} s  "
-            f"(runs {walls[0]:.2f}–{walls[-1]:.2f} s; CPU {tagger_cpu:.2f} s)"
+            f"(runs {walls[0]:.2f}–{walls[-1]:.2f} s; CPU {tagger_cpu:.2f} s; "
+            "MeCab's output in quizgen's format, as quizgen reads it)"
+        )
+        print(
+            f"  read from fugashi's nodes:   {nodes_s:7.2f} s  "
+            f"(the usual way; builds against it: {serial_s / nodes_s:.2f}× and {parallel_s / nodes_s:.2f}×)"
         )
         print(
             f"quizgen build, 1 process:      {serial_s:7.2f} s  (ratio to fugashi {serial_s / tagger_s:.2f}, "
