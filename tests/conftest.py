@@ -36,11 +36,24 @@ def example_copy(tmp_path: Path) -> Path:
 
 def import_into_anki(collection_path: Path, package: Path):  # type: ignore[no-untyped-def]
     """Import a package with the official anki package, as the desktop app does."""
-    from anki.collection import Collection, ImportAnkiPackageRequest
+    from anki.collection import Collection
 
     col = Collection(str(collection_path))
+    import_package(col, package)
+    return col
+
+
+def import_package(col, package: Path) -> None:  # type: ignore[no-untyped-def]
+    """Import a package into an open collection, as the desktop app does."""
+    from anki.collection import ImportAnkiPackageRequest
+
     request = ImportAnkiPackageRequest(
         package_path=str(package), options=col._backend.get_import_anki_package_presets()
     )
     col.import_anki_package(request)
-    return col
+
+
+def fields_by_guid(col) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Each note of a collection's fields, joined as in the database, by GUID."""
+    notes = (col.get_note(n) for n in col.find_notes(""))
+    return {note.guid: "\x1f".join(note.fields) for note in notes}

@@ -234,7 +234,7 @@ def decks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path, 
 def test_rebuild_replaces_only_the_notes_of_changed_articles(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, decks: tuple[Path, Path, Path]
 ) -> None:
-    from conftest import import_into_anki
+    from conftest import fields_by_guid, import_into_anki, import_package
 
     from quizgen import anki
 
@@ -277,16 +277,8 @@ def test_rebuild_replaces_only_the_notes_of_changed_articles(
     shutil.copy(out, tmp_path / "rebuilt.apkg")
     col = import_into_anki(tmp_path / "col.anki2", tmp_path / "first.apkg")
     try:
-        from anki.collection import ImportAnkiPackageRequest
-
-        request = ImportAnkiPackageRequest(
-            package_path=str(tmp_path / "rebuilt.apkg"),
-            options=col._backend.get_import_anki_package_presets(),
-        )
-        col.import_anki_package(request)
-        in_anki = {
-            col.get_note(n).guid: "\x1f".join(col.get_note(n).fields) for n in col.find_notes("")
-        }
+        import_package(col, tmp_path / "rebuilt.apkg")
+        in_anki = fields_by_guid(col)
     finally:
         col.close()
     assert all(in_anki[g] == f for g, (_, _, f) in rebuilt.items())
@@ -300,7 +292,7 @@ def test_a_rebuild_keeps_a_learners_edits_of_notes_whose_article_did_not_change(
     import time
 
     from anki.notes import Note
-    from conftest import import_into_anki
+    from conftest import fields_by_guid, import_into_anki, import_package
 
     from quizgen import anki
 
@@ -330,16 +322,8 @@ def test_a_rebuild_keeps_a_learners_edits_of_notes_whose_article_did_not_change(
         note: Note = col.get_note(by_guid[untouched])
         note.fields[-1] = "my own link"
         col.update_note(note)
-        from anki.collection import ImportAnkiPackageRequest
-
-        request = ImportAnkiPackageRequest(
-            package_path=str(tmp_path / "second.apkg"),
-            options=col._backend.get_import_anki_package_presets(),
-        )
-        col.import_anki_package(request)
-        fields = {
-            col.get_note(n).guid: "\x1f".join(col.get_note(n).fields) for n in col.find_notes("")
-        }
+        import_package(col, tmp_path / "second.apkg")
+        fields = fields_by_guid(col)
     finally:
         col.close()
     assert fields[untouched].endswith("\x1fmy own link")
