@@ -375,11 +375,11 @@ def _card_probes(items: Iterable[_Extracted]) -> Iterator[Any]:
             elif (
                 key is not None
                 and isinstance(found, tuple)
-                and len(found) == 3
-                and isinstance(found[2], ArticleResult)
-                and (found[0] == valid.get(key) or still_read(context.pool, found[0], found[1]))
+                and len(found) == 2
+                and isinstance(found[1], ArticleResult)
+                and found[0] == valid[key]  # made with what was checked (not since replaced)
             ):
-                yield replace(found[2], entry=entry, notes_key=_notes_key(key, found[0]))
+                yield replace(found[1], entry=entry, notes_key=_notes_key(key, found[0]))
             else:
                 yield _CardWork(extracted, key)
 
@@ -422,9 +422,9 @@ class _CardWork:
 @dataclass(frozen=True)
 class _Made:
     """An article's cards as pass 2 made them: ``blob`` is what the cache stores, the
-    pickle of (``pool_use``, what the cards read of the pool, the result); a worker sends
-    only the blob. The ``pool_use`` is also stored alone (``-pool``), and the readings
-    (``-reads``), to be checked without loading the notes."""
+    pickle of (``pool_use``, the result); a worker sends only the blob. The ``pool_use``
+    is also stored alone (``-pool``), and the readings (``-reads``), to be checked without
+    loading the notes."""
 
     result: ArticleResult | None
     key: str | None = None
@@ -446,7 +446,7 @@ class _Made:
         if self.result is not None:
             return self.result
         assert self.blob is not None
-        result: ArticleResult = pickle.loads(self.blob)[2]
+        result: ArticleResult = pickle.loads(self.blob)[1]
         return result
 
 
@@ -496,7 +496,7 @@ def _cards_one(work: _CardWork) -> _Made:
         notes_key = _notes_key(key, use) if key is not None else None
         result = ArticleResult(result.entry, notes=notes, notes_key=notes_key)
     if key is not None and context.cache is not None:
-        return _Made(result, key, dumps((use, tuple(reads), result)), use, tuple(reads))
+        return _Made(result, key, dumps((use, result)), use, tuple(reads))
     return _Made(result)
 
 

@@ -486,6 +486,30 @@ def test_notes_made_by_another_build_are_not_taken_for_the_package_s_own(
     assert _notes(out) == _notes(fresh)
 
 
+def test_cached_notes_made_from_other_readings_than_those_checked_are_made_again(
+    tmp_path: Path, decks: tuple[Path, Path, Path]
+) -> None:
+    """Between reading what cached cards read of the pool (checked) and loading the notes,
+    another build may have stored other notes under the key: they are not used."""
+    import pickle
+    from dataclasses import replace
+
+    list_path, out, fresh = decks
+    build = lambda *args: CliRunner().invoke(main, ["build", str(list_path), *args])  # noqa: E731
+    assert build("-o", str(out)).exit_code == 0
+    with sqlite3.connect(tmp_path / "cache" / "articles.sqlite3") as conn:
+        keys = [k for (k,) in conn.execute("SELECT key FROM entries WHERE key LIKE '%-pool'")]
+        key = sorted(keys)[0].removesuffix("-pool")
+        (blob,) = conn.execute("SELECT value FROM entries WHERE key = ?", (key,)).fetchone()
+        use, result = pickle.loads(blob)
+        swapped = ((use[0], b"other readings"), replace(result, notes=result.notes[:1]))
+        conn.execute("UPDATE entries SET value = ? WHERE key = ?", (pickle.dumps(swapped), key))
+    # A new output: its notes come from the cache, not from a previous package.
+    assert build("-o", str(tmp_path / "new.apkg")).exit_code == 0
+    assert build("-o", str(fresh), "--no-cache").exit_code == 0
+    assert _notes(tmp_path / "new.apkg") == _notes(fresh)
+
+
 def test_only_the_last_packages_built_keep_a_base(
     tmp_path: Path, decks: tuple[Path, Path, Path]
 ) -> None:
