@@ -112,7 +112,7 @@ class _Extracted:
 
     key: str | None
     result: ArticleResult  # without its article and facts when they are in the cache
-    pool: tuple[PoolItem, ...]  # distinct (kind, answer), for the list's distractor pool
+    pool: tuple[RankedItem, ...]  # distinct (kind, answer), for the list's distractor pool
     names: frozenset[str]
     undated: bool  # no published date: relative dates were not resolved
     writes: tuple[tuple[str, bytes], ...] = ()  # cache entries, stored by the parent
@@ -221,7 +221,7 @@ def _extract_pending(
     pool.add(result.facts)
     undated = result.ok and result.article is not None and result.article.published is None
     extracted = _Extracted(
-        key, result, tuple(pool.items), frozenset(person_names(result.facts)), undated
+        key, result, tuple(pool.ranked), frozenset(person_names(result.facts)), undated
     )
     if cache is not None and key is not None:
         summary = _summary(extracted)
@@ -257,37 +257,67 @@ class PoolBuilder:
         self.seen: set[tuple[str, str]] = set()
 
     def add(self, facts: Iterable[Fact | PoolItem]) -> None:
-        for fact in facts:
-            item = (
-                (fact.kind, fact.answer, fact.value, fact.unit) if isinstance(fact, Fact) else fact
+        self.add_ranked(
+            (group_of(*item), _rank(item[0], item[1]), item)
+            for item in (
+                (f.kind, f.answer, f.value, f.unit) if isinstance(f, Fact) else f for f in facts
             )
-            group, answer = group_of(*item), item[1]
-            if (group, answer) in self.seen:
+        )
+
+    def add_ranked(self, ranked: Iterable[RankedItem]) -> None:
+        """Add items with their group and rank (``ranked``: an article's summary has them)."""
+        heaps, seen = self.heaps, self.seen
+        for group, rank, item in ranked:
+            answer = item[1]
+            if (group, answer) in seen:
                 continue
-            rank = int.from_bytes(
-                hashlib.blake2b(f"{item[0]}:{answer}".encode(), digest_size=8).digest()
-            )
-            heap = self.heaps.setdefault(group, [])
+            heap = heaps.setdefault(group, [])
             if len(heap) < POOL_PER_GROUP:
                 heapq.heappush(heap, (-rank, answer, item))
-                self.seen.add((group, answer))
+                seen.add((group, answer))
             elif -heap[0][0] > rank:
                 _, dropped, _ = heapq.heapreplace(heap, (-rank, answer, item))
-                self.seen.discard((group, dropped))
-                self.seen.add((group, answer))
+                seen.discard((group, dropped))
+                seen.add((group, answer))
+
+    @property
+    def ranked(self) -> list[RankedItem]:
+        """The pool as plain tuples with their group and rank (what a cache summary stores:
+        cheap to load, and the list's pool need not hash them again)."""
+        return [
+            (group, -negative, item)
+            for group in sorted(self.heaps)
+            for negative, _, item in sorted(self.heaps[group], key=lambda e: (-e[0], e[1]))
+        ]
 
     @property
     def items(self) -> list[PoolItem]:
-        """The pool as plain tuples (what a cache summary stores: cheap to load)."""
-        return [
-            item
-            for kind in sorted(self.heaps)
-            for _, _, item in sorted(self.heaps[kind], key=lambda entry: (-entry[0], entry[1]))
-        ]
+        return [item for _, _, item in self.ranked]
 
     @property
     def pool(self) -> list[Fact]:
         return [_pool_fact(item) for item in self.items]
+
+    def with_full_names(self, index: NameIndex) -> PoolBuilder:
+        """The pool with one name per person: a short name (山川) becomes the one longer
+        name the list gives (山川宏)."""
+        mapped = []
+        for group, rank, item in self.ranked:
+            if item[0] == "person":
+                full = index.canonical(item[1])
+                if full != item[1]:
+                    group, rank, item = group, _rank("person", full), ("person", full, *item[2:])
+            mapped.append((group, rank, item))
+        builder = PoolBuilder()
+        builder.add_ranked(mapped)
+        return builder
+
+
+def _rank(kind: str, answer: str) -> int:
+    return int.from_bytes(hashlib.blake2b(f"{kind}:{answer}".encode(), digest_size=8).digest())
+
+
+RankedItem = tuple[str, int, PoolItem]  # distractor group, rank, item
 
 
 _NO_SENTENCE = Sentence(0, "", 0, 0)
@@ -556,7 +586,7 @@ def iter_results(
         extract = partial(_extract_pending, options=options, cache=cache, questions=with_cards)
         probed = _probes(entries, options, cache)
         for item in workers.map(extract, probed, total, done_type=_Extracted):
-            raw_pool.add(item.pool)
+            raw_pool.add_ranked(item.pool)
             names |= item.names
             writer.add(item.writes)
             extracted.append(replace(item, pool=(), writes=()))
@@ -585,7 +615,7 @@ def iter_results(
                 cache.prune()
             return
         # The first distinct answers of the list, then one name per person.
-        pool = tuple(distractor_pool([canonicalise(raw_pool.pool, index)]))
+        pool = tuple(raw_pool.with_full_names(index).pool)
         context = _CardContext(options, pool, index, cache, with_notes, reuse)
         made = 0
         results = workers.map(
