@@ -76,8 +76,13 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+@lru_cache(maxsize=4)
+def _code_digest(fingerprint: str) -> Any:
+    return hashlib.sha256(fingerprint.encode())
+
+
 def make_key(*parts: object) -> str:
-    digest = hashlib.sha256(code_fingerprint().encode())  # the version is part of it
+    digest = _code_digest(code_fingerprint()).copy()  # the version is part of every key
     for part in parts:
         digest.update(b"\0")
         digest.update(part if isinstance(part, bytes) else repr(part).encode("utf-8"))

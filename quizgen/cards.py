@@ -263,14 +263,19 @@ class _Scan:
         read.all_of_them = True
 
 
-_POOL_GROUPS: list[tuple[Sequence[Fact], dict[str, PoolGroup]]] = []
+# The pool whose groups were made last, its groups, and which rings' digests it matches.
+_POOL_GROUPS: list[tuple[Sequence[Fact], dict[str, PoolGroup], dict[object, bool]]] = []
+
+
+def _memo(pool: Sequence[Fact]) -> tuple[dict[str, PoolGroup], dict[object, bool]]:
+    if not (_POOL_GROUPS and _POOL_GROUPS[0][0] is pool):
+        _POOL_GROUPS[:] = [(pool, {}, {})]
+    return _POOL_GROUPS[0][1], _POOL_GROUPS[0][2]
 
 
 def pool_group(pool: Sequence[Fact], group: str) -> PoolGroup:
     """The pool's facts of a distractor group (made once per pool)."""
-    if not (_POOL_GROUPS and _POOL_GROUPS[0][0] is pool):
-        _POOL_GROUPS[:] = [(pool, {})]
-    groups = _POOL_GROUPS[0][1]
+    groups = _memo(pool)[0]
     if group not in groups:
         groups[group] = PoolGroup([f for f in pool if in_group(group, f)])
     return groups[group]
@@ -299,7 +304,13 @@ def still_read(pool: Sequence[Fact], use: object, reads: object = None) -> bool:
     if not (isinstance(use, tuple) and len(use) == 2):
         return False
     rings, digest = use
-    if all(pool_group(pool, group).digest == ring for group, ring in rings):
+    unchanged = _memo(pool)[1]  # articles read the same few rings: checked once per pool
+    try:
+        if rings not in unchanged:
+            unchanged[rings] = all(pool_group(pool, g).digest == ring for g, ring in rings)
+    except (TypeError, ValueError):  # not what pool_use makes: the cards are made again
+        return False
+    if unchanged[rings]:
         return True
     if not isinstance(reads, tuple) or reads_digest(reads) != digest:
         return False
