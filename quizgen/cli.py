@@ -257,9 +257,9 @@ def build(sources, card_types, max_facts, furigana, strict, quiet, output) -> No
                 elif result.ok:
                     package.add_rows(result.notes, result.notes_key)
                     cards += sum(len(ords) for *_, ords in result.notes)
-                outcomes.append(
-                    result if not result.ok else replace(result, facts=(), cards=(), notes=())
-                )
+                if result.ok and (result.facts or result.cards or result.notes):
+                    result = replace(result, facts=(), cards=(), notes=())
+                outcomes.append(result)
             code = _report_failures(BuildResult(reading_list, tuple(outcomes)))
             if strict and code:
                 raise _Stop("stopped at the first failed article (--strict) — nothing was written")
