@@ -5,7 +5,8 @@ the note type ("Name+") and skip updates; fields and templates carry fixed ids t
 Anki ≥ 23.10 merges note types by them. Note GUIDs come from ``cards.note_guid`` (the
 article's identity and the fact), so a rebuilt deck updates notes instead of duplicating
 them. Anki applies an update only when the incoming note is newer, so real builds stamp
-notes with the build time; tests that compare bytes pass a fixed ``timestamp``.
+the notes they write with the build time (a rebuild's kept notes keep theirs); tests that
+compare bytes pass a fixed ``timestamp``. The zip is written by ``apkgzip``.
 """
 
 from __future__ import annotations

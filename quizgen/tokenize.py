@@ -1,7 +1,8 @@
-"""Tokens: fugashi + unidic-lite, one tagger per process, copied into plain records at once.
+"""Tokens: fugashi + unidic-lite, one tagger per process, read into plain records at once.
 
-fugashi nodes go stale after the next call to the tagger (their features change), so
-``tokenize`` copies what later stages read into frozen ``Token`` records immediately.
+The tagger writes MeCab's output as a string in quizgen's own format (``_OUTPUT_FORMAT``),
+which ``tokenize`` reads into ``Token`` records: faster than fugashi's nodes, and nothing
+refers to a node that goes stale at the next call to the tagger.
 
 unidic-lite (UniDic 2.1.2) does not know many current names (習近平 → 習近 + 平, 「習は」
 read as the verb 習う). quizgen ships ``data/names.csv`` and compiles it, together with a
