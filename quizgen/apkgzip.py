@@ -3,8 +3,8 @@
 The collection is deflated in independent segments (``SEGMENT`` bytes each, every one
 from a fresh compressor and ended with a sync flush, so the segments join into one valid
 deflate stream, as pigz's do). A segment whose bytes the previous build of the package
-already compressed is copied from that build's output instead of compressed again; the
-others are compressed on every core (zlib lets other threads run while it works). After a
+already compressed is copied from what that build kept (its deflated collection, beside
+its base in the cache) instead of compressed again; the others are compressed on every core (zlib lets other threads run while it works). After a
 rebuild that changed one article of a thousand, most segments of its 20 MB collection are
 the same bytes as before.
 
