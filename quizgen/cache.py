@@ -114,6 +114,9 @@ class ArticleCache:
             try:
                 self.root.mkdir(parents=True, exist_ok=True)
                 conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+                # Space freed by ``prune`` goes back to the file system (a new database
+                # only: an existing one keeps its mode).
+                conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
                 # Checkpoints (each an fsync) every 32 MB of writes, not every 4 MB: a cold
@@ -215,8 +218,8 @@ class ArticleCache:
     def prune(self) -> int:
         """When the entries take more than ``limit`` bytes, delete those used longest ago
         (the oldest written first among those of a day) until they take three quarters of
-        it; returns how many were deleted. The file keeps its size: SQLite reuses the freed
-        pages for the entries written next."""
+        it; returns how many were deleted. The freed pages go back to the file system (a
+        cache file made by an earlier quizgen keeps its size and reuses them)."""
         conn = self._db()
         if conn is None:
             return 0
@@ -245,6 +248,8 @@ class ArticleCache:
             except sqlite3.Error:
                 conn.execute("ROLLBACK")
                 raise
+            conn.executescript("PRAGMA incremental_vacuum;")  # stepped to the end: every page
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()  # the file shrinks now
         except sqlite3.Error:  # busy or damaged: pruned by a later build
             return 0
         return len(doomed)
