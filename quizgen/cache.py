@@ -18,7 +18,7 @@ import os
 import pickle
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -145,19 +145,7 @@ class ArticleCache:
         return conn
 
     def get(self, key: str) -> Any | None:
-        conn = self._db()
-        if conn is None:
-            return None
-        try:
-            row = conn.execute(_SELECT.format("= ?"), (key,)).fetchone()
-            if row is None:
-                return None
-            value = pickle.loads(row[1])
-        except Exception:  # a damaged entry or database: rebuild the article
-            return None
-        if row[2] < _today():
-            self._touch(conn, [key])
-        return value
+        return self.get_many([key]).get(key)
 
     def get_many(self, keys: Sequence[str]) -> dict[str, Any]:
         """The values of those ``keys`` that are in the cache (one query per 500 keys)."""
@@ -187,15 +175,10 @@ class ArticleCache:
         if not keys:
             return
         today = _today()
-        with contextlib.suppress(sqlite3.Error):
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                conn.executemany(
-                    "INSERT OR REPLACE INTO reads VALUES (?, ?)", [(k, today) for k in keys]
-                )
-                conn.execute("COMMIT")
-            except sqlite3.Error:
-                conn.execute("ROLLBACK")
+        with contextlib.suppress(sqlite3.Error), _transaction(conn):
+            conn.executemany(
+                "INSERT OR REPLACE INTO reads VALUES (?, ?)", [(k, today) for k in keys]
+            )
 
     def put(self, key: str, value: Any) -> None:
         self.put_many([(key, dumps(value))])
@@ -206,14 +189,8 @@ class ArticleCache:
         conn = self._db() if items else None
         if conn is None:
             return
-        with contextlib.suppress(sqlite3.Error):
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                conn.executemany(f"INSERT OR REPLACE INTO entries VALUES (?, ?, {_today()})", items)
-                conn.execute("COMMIT")
-            except sqlite3.Error:
-                conn.execute("ROLLBACK")
-                raise
+        with contextlib.suppress(sqlite3.Error), _transaction(conn):
+            conn.executemany(f"INSERT OR REPLACE INTO entries VALUES (?, ?, {_today()})", items)
 
     def prune(self) -> int:
         """When the entries take more than ``limit`` bytes, delete those used longest ago
@@ -240,19 +217,26 @@ class ArticleCache:
                     break
                 doomed.append((key,))
                 excess -= size
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with _transaction(conn):
                 conn.executemany("DELETE FROM entries WHERE key = ?", doomed)
                 conn.executemany("DELETE FROM reads WHERE key = ?", doomed)
-                conn.execute("COMMIT")
-            except sqlite3.Error:
-                conn.execute("ROLLBACK")
-                raise
             conn.executescript("PRAGMA incremental_vacuum;")  # stepped to the end: every page
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()  # the file shrinks now
         except sqlite3.Error:  # busy or damaged: pruned by a later build
             return 0
         return len(doomed)
+
+
+@contextlib.contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction (the connection is in autocommit mode), rolled back on error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def dumps(value: Any) -> bytes:

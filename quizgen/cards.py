@@ -146,7 +146,7 @@ def make_cards(
         group = distractor_group(fact)
         if group not in own:
             own[group] = [f for f in facts if in_group(group, f)]
-        point = _hash64(fact.key + article.identity)
+        point = hash64(fact.key + article.identity)
         return _Scan(own[group], pool_group(pool, group), group, point, reads)
 
     if "cloze" in options.card_types:
@@ -205,10 +205,10 @@ class PoolGroup:
     whose reading passed where it is."""
 
     def __init__(self, facts: list[Fact]) -> None:
-        ring = sorted((_hash64(f.answer), f.answer, i) for i, f in enumerate(facts))
+        ring = sorted((hash64(f.answer), f.answer, i) for i, f in enumerate(facts))
         self.facts = [facts[i] for _, _, i in ring]
         self.points = [point for point, _, _ in ring]
-        self.ids = [_hash64(repr((f.answer, f.value, f.unit))) for f in self.facts]
+        self.ids = [hash64(repr((f.answer, f.value, f.unit))) for f in self.facts]
         # The whole ring in a few bytes: a reading of an unchanged ring needs no checking.
         self.digest = hashlib.blake2b(array("Q", self.ids).tobytes(), digest_size=16).digest()
 
@@ -225,7 +225,8 @@ class PoolGroup:
         return all(self.ids[(first + j) % n] == ids[j] for j in range(len(ids)))
 
 
-def _hash64(text: str) -> int:
+def hash64(text: str) -> int:
+    """The first 8 bytes of a BLAKE2b of ``text``, as a number."""
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest())
 
 

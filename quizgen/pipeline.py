@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import heapq
 import logging
 import os
@@ -21,7 +20,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quizgen.cache import ArticleCache, CacheWriter, dumps, make_key
-from quizgen.cards import PoolRead, PoolUse, make_cards, pool_use, prepared_questions, still_read
+from quizgen.cards import (
+    PoolRead,
+    PoolUse,
+    hash64,
+    make_cards,
+    pool_use,
+    prepared_questions,
+    still_read,
+)
 from quizgen.clean import clean
 from quizgen.distractors import group_of
 from quizgen.errors import NothingToLearnError, QuizgenError, ReadingListError
@@ -314,7 +321,7 @@ class PoolBuilder:
 
 
 def _rank(kind: str, answer: str) -> int:
-    return int.from_bytes(hashlib.blake2b(f"{kind}:{answer}".encode(), digest_size=8).digest())
+    return hash64(f"{kind}:{answer}")
 
 
 RankedItem = tuple[str, int, PoolItem]  # distractor group, rank, item
@@ -331,7 +338,8 @@ def _pool_fact(item: PoolItem) -> Fact:
 
 
 def distractor_pool(fact_lists: Iterable[Sequence[Fact]]) -> list[Fact]:
-    """Facts of the whole reading list for distractors: distinct answers, bounded per kind."""
+    """Facts of the whole reading list for distractors: distinct answers, bounded per
+    distractor group."""
     builder = PoolBuilder()
     for facts in fact_lists:
         builder.add(facts)
@@ -578,7 +586,7 @@ def iter_results(
     options = options or reading_list.options
     entries = reading_list.articles
     total = len(entries)
-    with _fewer_collections(), _Workers(jobs, fetcher, cache) as workers:
+    with _pruned(cache), _fewer_collections(), _Workers(jobs, fetcher, cache) as workers:
         extracted: list[_Extracted] = []
         raw_pool = PoolBuilder()
         names: frozenset[str] = frozenset()
@@ -611,8 +619,6 @@ def iter_results(
                 if result.ok:
                     result = replace(result, facts=tuple(canonicalise(result.facts, index)))
                 yield result
-            if cache is not None:
-                cache.prune()
             return
         # The first distinct answers of the list, then one name per person.
         pool = tuple(raw_pool.with_full_names(index).pool)
@@ -638,8 +644,16 @@ def iter_results(
                 yield result
         finally:
             writer.flush()  # what was made is kept, even when the build stops early
-            if cache is not None:
-                cache.prune()
+
+
+@contextlib.contextmanager
+def _pruned(cache: ArticleCache | None) -> Iterator[None]:
+    """At the end of a build, the cache back under its limit (``ArticleCache.prune``)."""
+    try:
+        yield
+    finally:
+        if cache is not None:
+            cache.prune()
 
 
 @contextlib.contextmanager
