@@ -578,10 +578,10 @@ class NameIndex:
         return longer.pop() if len(longer) == 1 else name
 
 
-def canonicalise(facts: Sequence[Fact], full_names: set[str] | NameIndex) -> list[Fact]:
+def canonicalise(facts: Sequence[Fact], index: NameIndex) -> list[Fact]:
     """One person, one name across a reading list: a short name alone in its article (山川)
-    takes the fullest name another article gives (山川宏) when exactly one such name exists."""
-    index = full_names if isinstance(full_names, NameIndex) else NameIndex(full_names)
+    takes the fullest name another article gives (山川宏) when exactly one such name exists
+    (``index``: the list's person names)."""
     mapped = []
     for f in facts:
         if f.kind == "person":
