@@ -13,7 +13,13 @@ import re
 from array import array
 from collections.abc import Iterator, Sequence
 
-from quizgen.distractors import choose_distractors, distractor_group, in_group, shuffled_options
+from quizgen.distractors import (
+    candidate_groups,
+    choose_distractors,
+    distractor_group,
+    in_group,
+    shuffled_options,
+)
 from quizgen.facts import card_facts
 from quizgen.model import Article, Card, Fact, Options
 from quizgen.questions import Question, make_question
@@ -264,21 +270,30 @@ class _Scan:
         read.all_of_them = True
 
 
-# The pool whose groups were made last, its groups, and which rings' digests it matches.
-_POOL_GROUPS: list[tuple[Sequence[Fact], dict[str, PoolGroup], dict[object, bool]]] = []
+# The pool whose groups were made last, its facts by group, its groups as made, and which
+# rings' digests it matches.
+_POOL_GROUPS: list[
+    tuple[Sequence[Fact], dict[str, list[Fact]], dict[str, PoolGroup], dict[object, bool]]
+] = []
 
 
-def _memo(pool: Sequence[Fact]) -> tuple[dict[str, PoolGroup], dict[object, bool]]:
+def _memo(
+    pool: Sequence[Fact],
+) -> tuple[dict[str, list[Fact]], dict[str, PoolGroup], dict[object, bool]]:
     if not (_POOL_GROUPS and _POOL_GROUPS[0][0] is pool):
-        _POOL_GROUPS[:] = [(pool, {}, {})]
-    return _POOL_GROUPS[0][1], _POOL_GROUPS[0][2]
+        members: dict[str, list[Fact]] = {}
+        for f in pool:  # one pass sorts the pool into every group
+            for group in candidate_groups(f):
+                members.setdefault(group, []).append(f)
+        _POOL_GROUPS[:] = [(pool, members, {}, {})]
+    return _POOL_GROUPS[0][1:]
 
 
 def pool_group(pool: Sequence[Fact], group: str) -> PoolGroup:
     """The pool's facts of a distractor group (made once per pool)."""
-    groups = _memo(pool)[0]
+    members, groups, _ = _memo(pool)
     if group not in groups:
-        groups[group] = PoolGroup([f for f in pool if in_group(group, f)])
+        groups[group] = PoolGroup(members.get(group, []))
     return groups[group]
 
 
@@ -305,7 +320,7 @@ def still_read(pool: Sequence[Fact], use: object, reads: object = None) -> bool:
     if not (isinstance(use, tuple) and len(use) == 2):
         return False
     rings, digest = use
-    unchanged = _memo(pool)[1]  # articles read the same few rings: checked once per pool
+    unchanged = _memo(pool)[2]  # articles read the same few rings: checked once per pool
     try:
         if rings not in unchanged:
             unchanged[rings] = all(pool_group(pool, g).digest == ring for g, ring in rings)

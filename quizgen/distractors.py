@@ -184,21 +184,24 @@ def group_of(kind: str, answer: str, value: object, unit: str | None) -> str:
 
 def in_group(group: str, fact: Fact) -> bool:
     """Whether ``fact`` can be a candidate for a fact of ``group`` (``distractor_group``)."""
-    kind, _, detail = group.partition(":")
-    if fact.kind != kind:
-        return False
-    if not detail:
-        return True
-    value = fact.value
+    return group in candidate_groups(fact)
+
+
+def candidate_groups(fact: Fact) -> tuple[str, ...]:
+    """The groups ``fact`` can be a candidate for: its kind (a fact whose value is not of
+    its kind's type takes any fact of the kind) and the group of its precision, unit or
+    country-ness. Unlike ``distractor_group``, a date range is in no precision group, and a
+    number without a value is in its unit's."""
+    kind, value = fact.kind, fact.value
     if kind == "date":
-        return (
-            isinstance(value, str)
-            and "/" not in value
-            and len(value.partition("T")[0]) == int(detail)
-        )
+        if isinstance(value, str) and "/" not in value:
+            return kind, f"date:{len(value.partition('T')[0])}"
+        return (kind,)
     if kind == "number":
-        return repr(fact.unit) == detail
-    return (fact.answer in _COUNTRY_SET) == (detail == "country")
+        return kind, f"number:{fact.unit!r}"
+    if kind == "place":
+        return kind, "place:country" if fact.answer in _COUNTRY_SET else "place:other"
+    return (kind,)
 
 
 def shuffled_options(answer: str, distractors: list[str], seed: str) -> list[str]:

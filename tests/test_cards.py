@@ -98,3 +98,46 @@ def test_a_new_answer_of_one_group_leaves_the_other_groups_pools_alone() -> None
     assert {item[1] for item in weeks} == {"2週間", "3週間", "5週間"}
     assert [i for i in after if i[3] == "週間"] == weeks
     assert len([i for i in before if i[3] == "人"]) == POOL_PER_GROUP
+
+
+def test_a_distractor_group_holds_every_candidate_of_its_facts() -> None:
+    """A card reads only its distractor group's part of the pool: for any fact, choosing
+    from that part gives what choosing from the whole pool would (dates of another
+    precision, ranges, other units, countries for cities are left out; nothing else)."""
+    from quizgen.cards import pool_group
+    from quizgen.distractors import choose_distractors, distractor_group
+    from quizgen.pipeline import _pool_fact
+
+    items = [
+        ("date", "2023年3月10日", "2023-03-10", None),
+        ("date", "2024年5月", "2024-05", None),
+        ("date", "2022年", "2022", None),
+        ("date", "2021年4月1日午前9時", "2021-04-01T09:00", None),
+        ("date", "3月1日から5日", "2024-03-01/2024-03-05", None),
+        ("date", "先日", None, None),
+        ("date", "2020年1月2日", "2020-01-02", None),
+        ("number", "74人", 74, "人"),
+        ("number", "3人", 3, "人"),
+        ("number", "数人", None, "人"),
+        ("number", "2週間", 2, "週間"),
+        ("number", "5%", 5, "%"),
+        ("number", "約千", 1000, None),
+        ("place", "中国", None, None),
+        ("place", "イラン", None, None),
+        ("place", "東京都", None, None),
+        ("place", "大阪市", None, None),
+        ("person", "山田太郎", None, None),
+        ("person", "佐藤花子", None, None),
+        ("organisation", "日本銀行", None, None),
+        ("term", "骨太の方針", None, None),
+    ]
+    pool = [_pool_fact(item) for item in items]
+    for fact in pool:
+        group = pool_group(pool, distractor_group(fact)).facts
+        members = [
+            f for f in pool if f in group
+        ]  # the pool's order, as choose_distractors reads it
+        for count in (1, 3, 10):
+            assert choose_distractors(fact, members, count) == choose_distractors(
+                fact, pool, count
+            ), (fact.answer, count)
