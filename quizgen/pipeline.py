@@ -586,7 +586,7 @@ def iter_results(
     options = options or reading_list.options
     entries = reading_list.articles
     total = len(entries)
-    with _pruned(cache), _fewer_collections(), _Workers(jobs, fetcher, cache) as workers:
+    with _tidied(cache), _fewer_collections(), _Workers(jobs, fetcher, cache) as workers:
         extracted: list[_Extracted] = []
         raw_pool = PoolBuilder()
         names: frozenset[str] = frozenset()
@@ -647,13 +647,15 @@ def iter_results(
 
 
 @contextlib.contextmanager
-def _pruned(cache: ArticleCache | None) -> Iterator[None]:
-    """At the end of a build, the cache back under its limit (``ArticleCache.prune``)."""
+def _tidied(cache: ArticleCache | None) -> Iterator[None]:
+    """At the end of a build, the cache back under its limit (``ArticleCache.prune``) and
+    its connection closed (after the workers': the log is then moved into the database)."""
     try:
         yield
     finally:
         if cache is not None:
             cache.prune()
+            cache.close()
 
 
 @contextlib.contextmanager

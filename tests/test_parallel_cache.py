@@ -213,6 +213,23 @@ def test_concurrent_builds_share_one_cache(tmp_path: Path) -> None:
     assert _notes(third) == _notes(outs[0])
 
 
+def test_a_build_leaves_no_log_for_the_next_build_to_read(tmp_path: Path) -> None:
+    """A build (with its workers) ends with the cache's write-ahead log moved into the
+    database: otherwise the next build reads the whole log before its first lookup (about
+    30 MB after a cold build of 1,000 articles, a third of a rebuild's time)."""
+    import os
+    import subprocess
+    import sys
+
+    cache = tmp_path / "cache"
+    env = {**os.environ, "QUIZGEN_CACHE_DIR": str(cache)}
+    command = [sys.executable, "-m", "quizgen", "build", str(_corpus(tmp_path)), "-q", "-j", "2"]
+    subprocess.run([*command, "-o", str(tmp_path / "x.apkg")], env=env, check=True)
+    log = cache / "articles.sqlite3-wal"
+    assert (cache / "articles.sqlite3").stat().st_size > 0
+    assert not log.exists() or log.stat().st_size == 0
+
+
 def _rows(apkg: Path) -> dict[str, tuple[int, int, str]]:
     """guid → (note id, mod, fields) of a package's collection."""
     with zipfile.ZipFile(apkg) as z:
