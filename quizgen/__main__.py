@@ -1,3 +1,3 @@
-from quizgen.cli import main
+from quizgen.cli import run
 
-main()
+run()

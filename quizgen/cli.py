@@ -197,6 +197,23 @@ def _report_failures(result) -> int:
     return EXIT_OK
 
 
+def run() -> None:
+    """The ``quizgen`` program: ``main`` in a process that ends when it returns.
+
+    Such a process need not collect garbage as often as Python does by default (every
+    700 new objects; importing the pipeline alone makes tens of thousands) nor walk every
+    object still alive as it exits: the collector runs every 50,000 new objects, and at
+    the end what is left goes to the operating system unexamined (``gc.freeze``). A rebuild
+    after a small edit spent about 5% of its time in the collector."""
+    import gc
+
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        main()
+    finally:
+        gc.freeze()
+
+
 def _dump(data: dict[str, Any]) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
