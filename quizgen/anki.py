@@ -362,7 +362,13 @@ class PackageWriter:
                 loaded = None
         if loaded is not None:
             with contextlib.suppress(OSError):  # without it, every segment is compressed
-                self._previous_zip = Previous(open(loaded.deflated, "rb"), loaded.segments)
+                collection = open(loaded.db, "rb")  # closed by _cleanup
+                try:
+                    deflated = open(loaded.deflated, "rb")
+                except OSError:
+                    collection.close()
+                    raise
+                self._previous_zip = Previous(collection, deflated, loaded.segments)
         self._conn = sqlite3.connect(self.db_path)
         # A scratch database, zipped and renamed into place on close: no journal needed.
         self._conn.execute("PRAGMA journal_mode=OFF")
@@ -503,7 +509,7 @@ class PackageWriter:
 
     def _cleanup(self) -> None:
         if self._previous_zip is not None:
-            self._previous_zip.data.close()
+            self._previous_zip.close()
         self._work.cleanup()
 
     def abort(self) -> None:

@@ -42,27 +42,83 @@ def test_any_zip_reader_gets_the_collection_back(tmp_path: Path, size: int) -> N
         assert z.getinfo("collection.anki2").compress_type == zipfile.ZIP_DEFLATED
 
 
+def _previous(tmp_path: Path, collection: Path, segments, data: Path) -> Previous:  # type: ignore[no-untyped-def]
+    """The previous build's files: a copy of its collection (the next build changes the
+    collection in place) and its deflated segments."""
+    before = tmp_path / "previous.anki2"
+    before.write_bytes(collection.read_bytes())
+    return Previous(before.open("rb"), data.open("rb"), segments)
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    compressed: list[int] = []
+    compressobj = apkgzip.zlib.compressobj
+    monkeypatch.setattr(
+        apkgzip.zlib, "compressobj", lambda *a: compressed.append(1) or compressobj(*a)
+    )
+    return compressed
+
+
 def test_a_rebuild_compresses_only_the_segments_that_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     collection = tmp_path / "collection.anki2"
     content = bytearray(_collection(collection, 40 * SEGMENT))
     _, segments, data = _write(tmp_path, collection)
+    previous = _previous(tmp_path, collection, segments, data)
     # Two pages change, in two different segments.
     content[3 * SEGMENT + 100 : 3 * SEGMENT + 104] = b"edit"
     content[30 * SEGMENT : 30 * SEGMENT + 4] = b"more"
     collection.write_bytes(bytes(content))
 
-    compressed = []
-    compressobj = apkgzip.zlib.compressobj
-    monkeypatch.setattr(
-        apkgzip.zlib, "compressobj", lambda *a: compressed.append(1) or compressobj(*a)
-    )
-    with data.open("rb") as kept:
-        package, _, _ = _write(tmp_path, collection, Previous(kept, segments))
+    compressed = _counting(monkeypatch)
+    package, _, _ = _write(tmp_path, collection, previous)
+    previous.close()
     assert len(compressed) == 2
     with zipfile.ZipFile(io.BytesIO(package)) as z:
+        assert z.testzip() is None
         assert z.read("collection.anki2") == bytes(content)
+
+
+@pytest.mark.parametrize(
+    "size", [3 * SEGMENT, 3 * SEGMENT + 5, 5 * SEGMENT - 1, 5 * SEGMENT + 1, 9 * SEGMENT]
+)
+def test_a_collection_that_grew_or_shrank(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int
+) -> None:
+    """A segment is copied only when its bytes are all the same: a last segment that is the
+    start of the previous one is compressed again, and so are the new ones."""
+    collection = tmp_path / "collection.anki2"
+    content = _collection(collection, 5 * SEGMENT)
+    _, segments, data = _write(tmp_path, collection)
+    previous = _previous(tmp_path, collection, segments, data)
+    longer = _collection(tmp_path / "more", 9 * SEGMENT, seed=2)
+    content = (content + longer[len(content) :])[:size]
+    collection.write_bytes(content)
+
+    compressed = _counting(monkeypatch)
+    package, _, _ = _write(tmp_path, collection, previous)
+    previous.close()
+    same = sum(content[i : i + SEGMENT] == data for i, data in _segments_of(tmp_path))
+    assert len(compressed) == -(-size // SEGMENT) - same
+    with zipfile.ZipFile(io.BytesIO(package)) as z:
+        assert z.testzip() is None
+        assert z.read("collection.anki2") == content
+
+
+def _segments_of(tmp_path: Path) -> list[tuple[int, bytes]]:
+    before = (tmp_path / "previous.anki2").read_bytes()
+    return [(i, before[i : i + SEGMENT]) for i in range(0, len(before), SEGMENT)]
+
+
+def test_the_collection_crc_from_the_segments_crcs() -> None:
+    rng = random.Random(3)
+    assert list(apkgzip._SEGMENT_ZEROS) == apkgzip.zeros_operator(SEGMENT)
+    for _ in range(20):
+        first = rng.randbytes(rng.randrange(0, 3 * SEGMENT))
+        second = rng.randbytes(SEGMENT)
+        combined = apkgzip.crc32_combine(apkgzip.zlib.crc32(first), apkgzip.zlib.crc32(second))
+        assert combined == apkgzip.zlib.crc32(first + second)
 
 
 def test_a_damaged_previous_file_is_not_copied_into_the_package(tmp_path: Path) -> None:
@@ -72,7 +128,9 @@ def test_a_damaged_previous_file_is_not_copied_into_the_package(tmp_path: Path) 
     damaged = bytearray(data.read_bytes())
     damaged[len(damaged) // 2] ^= 0xFF
     data.write_bytes(bytes(damaged[:-10]))  # and cut short
-    with data.open("rb") as kept:
-        package, _, _ = _write(tmp_path, collection, Previous(kept, segments))
+    previous = _previous(tmp_path, collection, segments, data)
+    package, _, _ = _write(tmp_path, collection, previous)
+    previous.close()
     with zipfile.ZipFile(io.BytesIO(package)) as z:
+        assert z.testzip() is None
         assert z.read("collection.anki2") == content
