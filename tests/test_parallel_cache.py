@@ -183,6 +183,32 @@ def test_a_damaged_cache_entry_is_rebuilt(tmp_path: Path, monkeypatch: pytest.Mo
     assert [c.guid for c in again.cards] == [c.guid for c in first.cards]
 
 
+@pytest.mark.parametrize("damage", ["not a database", "pages overwritten"])
+def test_a_damaged_cache_file_is_replaced_by_a_new_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    """The cache does not sync to disk (a crash of the system may damage it): a damaged
+    file costs one build its cache, not every build after it."""
+    list_path = _corpus(tmp_path)
+    reading_list = resolve_sources([str(list_path)])
+    cache = ArticleCache(tmp_path / "cache")
+    first = process(reading_list, cache=cache)
+    cache.close()
+    if damage == "not a database":
+        cache.path.write_bytes(b"\x07 not SQLite \x00" * 5000)
+    else:  # a valid header, then garbage where the entries' pages were
+        data = bytearray(cache.path.read_bytes())
+        data[4096:] = bytes(len(data) - 4096)
+        cache.path.write_bytes(bytes(data))
+    counter = _Counter(monkeypatch)
+    again = process(reading_list, cache=cache)
+    assert [c.guid for c in again.cards] == [c.guid for c in first.cards]
+    assert len(counter.extracted) == 12  # everything again, once
+    third = process(reading_list, cache=cache)  # and the new cache serves the next build
+    assert len(counter.extracted) == 12
+    assert [c.guid for c in third.cards] == [c.guid for c in first.cards]
+
+
 def test_concurrent_builds_share_one_cache(tmp_path: Path) -> None:
     import os
     import subprocess
