@@ -18,7 +18,6 @@ import json
 import os
 import pickle
 import re
-import secrets
 import shutil
 import sqlite3
 import tempfile
@@ -281,7 +280,7 @@ class PackageBase:
         """Keep ``db_path`` and the deflated collection ``deflated`` (moved, not copied) as
         the base of the next build."""
         with contextlib.suppress(OSError):
-            name = f"{self.key}-{secrets.token_hex(8)}"
+            name = f"{self.key}-{os.urandom(8).hex()}"
             shutil.move(db_path, self.dir / f"{name}.anki2")
             shutil.move(deflated, self.dir / f"{name}.deflated")
             tmp = self.dir / f".{name}.manifest"

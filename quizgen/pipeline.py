@@ -148,7 +148,8 @@ def _stat_key(entry: ArticleEntry, options: Options) -> str | None:
 def _entry_key(entry: ArticleEntry) -> tuple[object, ...]:
     """What of an entry the article's result depends on: not its place in the list (adding
     an article at the top must not make the others new)."""
-    return (entry.label, entry.identity, entry.path, entry.url, entry.title,
+    path = None if entry.path is None else str(entry.path)  # a Path's repr is slow
+    return (entry.label, entry.identity, path, entry.url, entry.title,
             entry.published, entry.tags)  # fmt: skip
 
 

@@ -23,7 +23,6 @@ every error.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import logging
 import os
 from pathlib import Path
@@ -69,6 +68,8 @@ def is_reading_list(path: Path) -> bool:
 
 
 def _closest(key: str, known: tuple[str, ...]) -> str:
+    import difflib  # only for a mistyped key
+
     match = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
     return f" — did you mean '{match[0]}'?" if match else f" — known keys: {', '.join(known)}"
 
