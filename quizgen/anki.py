@@ -22,7 +22,6 @@ import shutil
 import sqlite3
 import tempfile
 import time
-import zipfile
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -488,6 +487,8 @@ class PackageWriter:
                 self._compact()
             self._conn.close()
             if os.path.getsize(self.db_path) > MAX_SIZE:
+                import zipfile  # with zip64: only for a collection over 2 GB
+
                 with (
                     atomic_path(self.out) as tmp,
                     zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z,
