@@ -590,13 +590,13 @@ def iter_results(
     with _tidied(cache), _fewer_collections(), _Workers(jobs, fetcher, cache) as workers:
         extracted: list[_Extracted] = []
         raw_pool = PoolBuilder()
-        names: frozenset[str] = frozenset()
+        names: set[str] = set()  # a frozenset grown by | is copied each time: quadratic
         writer = CacheWriter(cache)
         extract = partial(_extract_pending, options=options, cache=cache, questions=with_cards)
         probed = _probes(entries, options, cache)
         for item in workers.map(extract, probed, total, done_type=_Extracted):
             raw_pool.add_ranked(item.pool)
-            names |= item.names
+            names.update(item.names)
             writer.add(item.writes)
             extracted.append(replace(item, pool=(), writes=()))
             if item.undated:
