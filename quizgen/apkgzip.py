@@ -25,7 +25,7 @@ import struct
 import time
 import zlib
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
@@ -109,36 +109,32 @@ def crc32_combine(crc: int, segment_crc: int) -> int:
     """The CRC-32 of some bytes followed by ``SEGMENT`` more, from the CRC of each (as
     zlib's crc32_combine, which Python does not expose): ``crc`` times the operator of
     ``SEGMENT`` zero bytes in GF(2), plus ``segment_crc``."""
-    shifted, row = 0, 0
-    while crc:
-        if crc & 1:
-            shifted ^= _SEGMENT_ZEROS[row]
-        crc >>= 1
+    return _times(_SEGMENT_ZEROS, crc) ^ segment_crc
+
+
+def _times(matrix: Sequence[int], vector: int) -> int:
+    """A 32×32 matrix over GF(2) (one number per column) times a 32-bit vector."""
+    total, row = 0, 0
+    while vector:
+        if vector & 1:
+            total ^= matrix[row]
+        vector >>= 1
         row += 1
-    return shifted ^ segment_crc
+    return total
 
 
 def zeros_operator(length: int) -> list[int]:
-    """The 32×32 matrix over GF(2) (one number per column) that appending ``length`` zero
-    bytes applies to a CRC-32 (zlib's crc32_combine, squaring from one zero bit)."""
-
-    def times(matrix: list[int], vector: int) -> int:
-        total, row = 0, 0
-        while vector:
-            if vector & 1:
-                total ^= matrix[row]
-            vector >>= 1
-            row += 1
-        return total
+    """The matrix (``_times``) that appending ``length`` zero bytes applies to a CRC-32
+    (zlib's crc32_combine, squaring from one zero bit)."""
 
     def square(matrix: list[int]) -> list[int]:
-        return [times(matrix, column) for column in matrix]
+        return [_times(matrix, column) for column in matrix]
 
     operator = [1 << n for n in range(32)]  # the identity
     power = square(square(square([0xEDB88320] + [1 << n for n in range(31)])))  # 1 byte
     while length:
         if length & 1:
-            operator = [times(power, column) for column in operator]
+            operator = [_times(power, column) for column in operator]
         length >>= 1
         if length:
             power = square(power)
