@@ -112,6 +112,41 @@ def test_one_bad_article_does_not_lose_the_others(tmp_path: Path) -> None:
     assert out.exists()
 
 
+def test_the_program_exits_with_the_same_codes_and_one_line_errors(tmp_path: Path) -> None:
+    """``quizgen`` as a program (``python -m quizgen``, as the console script runs it):
+    the exit codes and one-line errors of the command, no traceback."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "good.txt").write_text(
+        (DECKS / "articles" / "boj-rate.txt").read_text("utf-8"), "utf-8"
+    )
+    (tmp_path / "l.yaml").write_text(
+        "deck: t\narticles:\n  - path: good.txt\n  - path: missing.txt\n", "utf-8"
+    )
+    env = {**os.environ, "QUIZGEN_CACHE_DIR": str(tmp_path / "cache")}
+
+    def program(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "quizgen", *args], env=env, capture_output=True, text=True
+        )
+
+    out = tmp_path / "o.apkg"
+    some_failed = program("build", str(tmp_path / "l.yaml"), "-o", str(out), "-q")
+    assert some_failed.returncode == 1
+    assert "missing.txt: no such file — check the path" in some_failed.stderr
+    assert out.exists()
+    unusable = program("build", str(tmp_path / "nothing.yaml"))
+    assert unusable.returncode == 2
+    assert unusable.stderr.startswith("Error: ")
+    assert len(unusable.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in some_failed.stderr + unusable.stderr
+    version = program("--version")
+    assert version.returncode == 0
+    assert version.stdout.startswith("quizgen, version ")
+
+
 @pytest.mark.parametrize(
     ("yaml_text", "message"),
     [
