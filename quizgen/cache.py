@@ -6,9 +6,8 @@ Keys hash everything the result depends on: the article's text as read and its e
 (the quizgen version and a fingerprint of the installed package files, so an upgrade or a
 local edit never serves stale results). Entries are pickles in one SQLite database, which
 concurrent builds share safely; a damaged or unreadable entry counts as a miss, and a
-damaged database is replaced by a new one. The cache
-lives in ``$QUIZGEN_CACHE_DIR`` or the user's cache directory
-(``~/.cache/quizgen/articles.sqlite3``).
+damaged database is replaced by a new one. The cache lives in ``$QUIZGEN_CACHE_DIR`` or
+the user's cache directory (``~/.cache/quizgen/articles.sqlite3``).
 """
 
 from __future__ import annotations
@@ -228,7 +227,7 @@ class ArticleCache:
         try:
             with _transaction(conn):
                 conn.executemany(f"INSERT OR REPLACE INTO entries VALUES (?, ?, {_today()})", items)
-        except sqlite3.Error as error:  # busy: not stored this time
+        except sqlite3.Error as error:  # busy: not stored this time (damaged: discarded)
             self._failed(error)
 
     def prune(self) -> int:
