@@ -16,3 +16,8 @@ classroom quizzes; ``evaluate`` scores extraction against a gold file.
 """
 
 __version__ = "0.1.0"
+
+# The garbage collector's thresholds while quizgen builds (``pipeline._fewer_collections``)
+# and in the ``quizgen`` program (``cli.run``): a collection every 50,000 new objects, a
+# full one a hundredth as often as Python's defaults (700, 10, 10).
+GC_THRESHOLDS = (50_000, 20, 100)

@@ -360,13 +360,9 @@ class PackageWriter:
                 loaded = None
         if loaded is not None:
             with contextlib.suppress(OSError):  # without it, every segment is compressed
-                collection = open(loaded.db, "rb")  # closed by _cleanup
-                try:
-                    deflated = open(loaded.deflated, "rb")
-                except OSError:
-                    collection.close()
-                    raise
-                self._previous_zip = Previous(collection, deflated, loaded.segments)
+                self._previous_zip = Previous.from_files(
+                    loaded.db, loaded.deflated, loaded.segments
+                )
         self._conn = sqlite3.connect(self.db_path)
         # A scratch database, zipped and renamed into place on close: no journal needed.
         self._conn.execute("PRAGMA journal_mode=OFF")

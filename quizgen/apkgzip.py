@@ -50,6 +50,16 @@ class Previous:
             self.places.append((offset, length, check, crc))
             offset += length
 
+    @classmethod
+    def from_files(cls, collection: Path, deflated: Path, segments: Segments) -> Previous:
+        """The previous build's files, opened (``OSError`` when one is gone)."""
+        collection_file = open(collection, "rb")  # closed by close()
+        try:
+            return cls(collection_file, open(deflated, "rb"), segments)
+        except OSError:
+            collection_file.close()
+            raise
+
     def read(self, index: int, segment: bytes) -> tuple[bytes, int, int] | None:
         """Segment ``index`` deflated, its CRC and its deflated bytes' CRC, when the previous
         collection held the same bytes there (and its deflated file is intact)."""

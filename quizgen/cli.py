@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from quizgen import __version__
+from quizgen import GC_THRESHOLDS, __version__
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -207,7 +207,7 @@ def run() -> None:
     collector took about 4% of the instructions of a rebuild after a small edit."""
     import gc
 
-    gc.set_threshold(50_000, 20, 100)
+    gc.set_threshold(*GC_THRESHOLDS)
     try:
         main()
     finally:

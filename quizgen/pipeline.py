@@ -19,6 +19,7 @@ from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from quizgen import GC_THRESHOLDS
 from quizgen.cache import ArticleCache, CacheWriter, dumps, make_key
 from quizgen.cards import (
     PoolRead,
@@ -667,7 +668,7 @@ def _fewer_collections() -> Iterator[None]:
     build walking them. Here it collects every 50,000, a full collection a hundredth as
     often."""
     thresholds = gc.get_threshold()
-    gc.set_threshold(50_000, 20, 100)
+    gc.set_threshold(*GC_THRESHOLDS)
     try:
         yield
     finally:
