@@ -118,7 +118,7 @@ def load_gold(path: str | Path) -> list[GoldArticle]:
         raise ReadingListError(
             str(path), f"cannot be read ({exc.strerror})", "check the path"
         ) from None
-    except Exception as exc:  # yaml.YAMLError and friends: one line, no traceback
+    except Exception as exc:  # YAMLSyntaxError, not UTF-8: one line, no traceback
         raise ReadingListError(str(path), f"is not valid YAML ({exc})", "fix the YAML") from None
     if not isinstance(data, dict) or not isinstance(data.get("articles"), list):
         raise ReadingListError(str(path), "has no 'articles' list", "see the gold format in README")

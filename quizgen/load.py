@@ -10,8 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
-
-import yaml
+from typing import NamedTuple
 
 from quizgen.dates import parse_published
 from quizgen.errors import InputError
@@ -137,8 +136,17 @@ def looks_like_html(text: str, path: Path | None) -> bool:
     return bool(_HTML_START_RE.match(text[:4096]))
 
 
-def split_front_matter(text: str, label: str) -> tuple[Metadata, str]:
-    """Split a ``---`` YAML block off the start of a text article.
+def front_matter(text: str) -> str | None:
+    """The ``---`` block at the start of a text article, as written (None: there is none)."""
+    m = _FRONT_MATTER_RE.match(text.lstrip("\ufeff"))
+    return m.group(1) if m else None
+
+
+def split_front_matter(
+    text: str, label: str, known: Metadata | None = None
+) -> tuple[Metadata, str]:
+    """Split a ``---`` YAML block off the start of a text article; ``known`` is what the
+    block says when that is known already (it is then not parsed).
 
     >>> meta, body = split_front_matter("---\\ntitle: 見出し\\n---\\n本文。", "a.txt")
     >>> meta.title, body
@@ -148,11 +156,13 @@ def split_front_matter(text: str, label: str) -> tuple[Metadata, str]:
     m = _FRONT_MATTER_RE.match(stripped)
     if not m:
         return Metadata(), text
-    from quizgen.readinglist import safe_load_yaml
+    if known is not None:
+        return known, stripped[m.end() :]
+    from quizgen.readinglist import YAMLSyntaxError, safe_load_yaml
 
     try:
         data = safe_load_yaml(m.group(1))
-    except yaml.YAMLError:
+    except YAMLSyntaxError:
         raise InputError(
             label, "broken YAML in the front matter", "fix the block between the --- lines"
         ) from None
@@ -188,11 +198,35 @@ def split_front_matter(text: str, label: str) -> tuple[Metadata, str]:
     return meta, stripped[m.end() :]
 
 
+class Decoded(NamedTuple):
+    """An article's text as read and decoded: a text article's front matter not yet parsed."""
+
+    entry: ArticleEntry
+    text: str
+    encoding: str
+    is_html: bool
+
+
 def read_article(entry: ArticleEntry, fetcher: object | None = None) -> RawArticle:
     """Read one article (file or URL) into a ``RawArticle``.
 
     ``fetcher`` is a ``fetch.Fetcher`` for URLs (a default one is made when None).
     """
+    return split_article(read_decoded(entry, fetcher))
+
+
+def split_article(decoded: Decoded, known: Metadata | None = None) -> RawArticle:
+    """The article of a decoded text: a text article's front matter parsed (YAML) and split
+    off, unless ``known`` says what it holds (``split_front_matter``)."""
+    entry, text, encoding, is_html = decoded
+    if is_html:
+        return RawArticle(entry, text, encoding, is_html=True)
+    meta, body = split_front_matter(text, entry.label, known)
+    return RawArticle(entry, body, encoding, is_html=False, metadata=meta)
+
+
+def read_decoded(entry: ArticleEntry, fetcher: object | None = None) -> Decoded:
+    """Read one article's bytes (file or URL) and decode them (``read_article``'s first half)."""
     declared = None
     fetched_html = True
     if entry.path is not None:
@@ -217,7 +251,4 @@ def read_article(entry: ArticleEntry, fetcher: object | None = None) -> RawArtic
     if not text.strip():
         raise InputError(entry.label, "holds only white space", "put the article's text in it")
     is_html = fetched_html if entry.path is None else looks_like_html(text, entry.path)
-    if is_html:
-        return RawArticle(entry, text, encoding, is_html=True)
-    meta, body = split_front_matter(text, entry.label)
-    return RawArticle(entry, body, encoding, is_html=False, metadata=meta)
+    return Decoded(entry, text, encoding, is_html)

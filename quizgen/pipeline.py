@@ -34,12 +34,13 @@ from quizgen.clean import clean
 from quizgen.distractors import group_of
 from quizgen.errors import NothingToLearnError, QuizgenError, ReadingListError
 from quizgen.facts import NameIndex, canonicalise, extract_facts, person_names
-from quizgen.load import read_article
+from quizgen.load import front_matter, read_decoded, split_article
 from quizgen.model import (
     ArticleEntry,
     ArticleResult,
     Card,
     Fact,
+    Metadata,
     Options,
     RawArticle,
     ReadingList,
@@ -208,20 +209,31 @@ def _extract_pending(
     """Read, and extract unless the cache knows the content (a file touched, not changed)."""
     entry, stat_key = pending.entry, pending.stat_key
     try:
-        raw = read_article(entry, _fetcher())
+        decoded = read_decoded(entry, _fetcher())
     except QuizgenError as exc:
         return _Extracted(None, ArticleResult(entry, error=exc), (), frozenset(), False)
-    key = None
+    key = front_key = None
+    known_front = None
     if cache is not None:
-        key = make_key(
-            "article", _entry_key(entry), options.names, raw.text, raw.is_html, raw.metadata
-        )
-        summary = cache.get(key + "-summary")
+        # By the text as read, front matter included: a known article is not even parsed.
+        key = make_key("article", _entry_key(entry), options.names, decoded.text, decoded.is_html)
+        # A front matter parsed before (most edits are to the body): PyYAML's import and
+        # its regular expressions were a twentieth of a rebuild after such an edit.
+        block = None if decoded.is_html else front_matter(decoded.text)
+        front_key = make_key("front matter", block) if block is not None else None
+        found = cache.get_many([key + "-summary", *([front_key] if front_key else [])])
+        summary = found.get(key + "-summary")
         known = _from_summary(entry, key, summary)
         if known is not None:
             # Touched but unchanged: next time, not even read.
             touched = ((stat_key, dumps((key, summary))),) if stat_key is not None else ()
             return replace(known, writes=touched)
+        if front_key is not None and isinstance(found.get(front_key), Metadata):
+            known_front = found[front_key]
+    try:
+        raw = split_article(decoded, known_front)
+    except QuizgenError as exc:
+        return _Extracted(None, ArticleResult(entry, error=exc), (), frozenset(), False)
     try:
         result = _extract(raw, entry, options, questions)
     except QuizgenError as exc:
@@ -235,6 +247,8 @@ def _extract_pending(
     if cache is not None and key is not None:
         summary = _summary(extracted)
         writes = [(key, dumps(result)), (key + "-summary", dumps(summary))]
+        if front_key is not None and known_front is None:
+            writes.append((front_key, dumps(raw.metadata)))
         if stat_key is not None:
             writes.append((stat_key, dumps((key, summary))))
         # The parent needs the summary, not the article: pass 2 reads it from the cache.

@@ -25,10 +25,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from quizgen.dates import parse_published
 from quizgen.errors import ReadingListError
@@ -44,23 +43,45 @@ DEFAULT_DECK = "quizgen"
 READING_LIST_SUFFIXES = (".yaml", ".yml")
 
 
-# libyaml's C loader when PyYAML has it (about ten times faster on front matter).
-_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class YAMLSyntaxError(ValueError):
+    """Text that is not valid YAML: what is wrong (``problem``) and where (``line``, from 1)."""
+
+    def __init__(self, problem: str, line: int | None) -> None:
+        super().__init__(problem if line is None else f"{problem} (line {line})")
+        self.problem, self.line = problem, line
 
 
-class _Loader(_Base):
-    """SafeLoader that leaves timestamps as strings, so we can report bad dates ourselves."""
+@lru_cache(maxsize=1)
+def _loader() -> Any:
+    """SafeLoader that leaves timestamps as strings, so we can report bad dates ourselves;
+    libyaml's C loader when PyYAML has it (about ten times faster on front matter).
 
+    PyYAML is imported here, when a list or a front matter is parsed: its import (and the
+    regular expressions it compiles) took a twentieth of a rebuild that parses neither
+    (a list and articles the cache knows)."""
+    import yaml
 
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+    base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader: Any = type("_Loader", (base,), {})
+    loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return loader
 
 
 def safe_load_yaml(text: str) -> Any:
-    """``yaml.safe_load`` with dates kept as strings (parsed later with clear errors)."""
-    return yaml.load(text, Loader=_Loader)
+    """``yaml.safe_load`` with dates kept as strings (parsed later with clear errors);
+    ``YAMLSyntaxError`` when ``text`` is not YAML."""
+    loader = _loader()
+    import yaml
+
+    try:
+        return yaml.load(text, Loader=loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise YAMLSyntaxError(problem, mark.line + 1 if mark is not None else None) from None
 
 
 def is_reading_list(path: Path) -> bool:
@@ -246,12 +267,10 @@ def _parse(raw: bytes, path: Path, source: str) -> ReadingList:
         ) from None
     try:
         data = safe_load_yaml(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
+    except YAMLSyntaxError as exc:
+        at = f" at line {exc.line}" if exc.line is not None else ""
         raise ReadingListError(
-            source, f"broken YAML{at}: {problem}", "fix the YAML syntax"
+            source, f"broken YAML{at}: {exc.problem}", "fix the YAML syntax"
         ) from None
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__}"

@@ -394,6 +394,40 @@ def test_a_damaged_previous_package_means_a_build_from_scratch(
     assert _notes(out) == _notes(fresh)
 
 
+def test_an_edited_body_keeps_its_front_matter_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Most edits are to an article's body: its front matter, parsed before, comes from the
+    cache (a rebuild then needs no YAML at all); an edited front matter is parsed again."""
+    from quizgen import readinglist
+
+    parsed: list[str] = []
+    parse = readinglist.safe_load_yaml
+    monkeypatch.setattr(
+        readinglist, "safe_load_yaml", lambda text: parsed.append(text) or parse(text)
+    )
+    article = tmp_path / "boj.txt"
+    shutil.copy(DECKS / "articles" / "boj-rate.txt", article)
+    list_path = tmp_path / "list.yaml"
+    list_path.write_text("deck: d\narticles:\n  - {path: boj.txt}\n", "utf-8")
+    cache = ArticleCache(tmp_path / "cache")
+
+    def build() -> list[str]:
+        parsed.clear()
+        result = process(resolve_sources([str(list_path)], cache), cache=cache)
+        return [c.article.title for c in result.cards]
+
+    assert set(build()) == {"日銀、マイナス金利を解除 17年ぶりの利上げ"}
+    assert sum("title:" in text for text in parsed) == 1  # the front matter, once
+    article.write_text(article.read_text("utf-8") + "\n追加の一文は2024年5月9日に書かれた。\n")
+    titles = build()
+    assert parsed == [] and set(titles) == {"日銀、マイナス金利を解除 17年ぶりの利上げ"}
+    text = article.read_text("utf-8").replace("title: 日銀、", "title: 日本銀行、")
+    article.write_text(text, "utf-8")
+    assert set(build()) == {"日本銀行、マイナス金利を解除 17年ぶりの利上げ"}
+    assert len(parsed) == 1
+
+
 def test_a_reading_list_read_before_comes_from_the_cache(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
