@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from quizgen.errors import InputError
 from quizgen.model import Article, Metadata, RawArticle, Sentence
@@ -113,8 +113,7 @@ def score_line(line: str) -> float:
     return min(len(text) / 40.0, 4.0) + ends * 0.5
 
 
-@dataclass(frozen=True)
-class Body:
+class Body(NamedTuple):
     text: str
     start_line: int
     end_line: int  # exclusive

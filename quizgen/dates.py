@@ -12,8 +12,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from quizgen.numerals import parse_number
 
@@ -68,8 +67,7 @@ _PAST_END_RE = re.compile(r"(?<!予定|見込|見通|方針|計画)(?:た|まし
 _COMPARISON_YEARS = ("前年", "昨年", "去年", "前月", "先月")
 
 
-@dataclass(frozen=True)
-class DateSpan:
+class DateSpan(NamedTuple):
     """A date expression found at ``text[start:end]`` with its resolved ISO ``value``."""
 
     start: int

@@ -16,7 +16,8 @@ import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import NamedTuple
 
 from quizgen.dates import find_dates
 from quizgen.model import DEFAULT_MAX_FACTS, Article, Fact, Sentence
@@ -125,8 +126,7 @@ BASE_SCORE = {
 }
 
 
-@dataclass(frozen=True)
-class _Span:
+class _Span(NamedTuple):
     kind: str
     start: int
     end: int
@@ -448,7 +448,7 @@ def _link_abbreviations(spans: list[_Span], text: str) -> list[_Span]:
                 and text[span.end : other.start] in ("(", "（")
             ):
                 if text[other.end : other.end + 1] in (")", "）"):
-                    out[j] = replace(other, answer=span.answer)
+                    out[j] = other._replace(answer=span.answer)
     return out
 
 
@@ -502,7 +502,7 @@ def _score(span: _Span, sentence: Sentence, text: str) -> float:
         text[max(0, span.start - 2) : span.start] == "前の" or text.startswith("から", span.end)
     ):
         score -= 0.5  # 公示前の247議席から: the baseline of a change
-    if span.kind == "number" and re.match(r"[\u4e00-\u9fff]", text[span.end : span.end + 1]):
+    if span.kind == "number" and "\u4e00" <= text[span.end : span.end + 1] <= "\u9fff":
         score -= 0.5  # 主要7か国首脳会議, 1万円札: part of a longer name
     return score
 

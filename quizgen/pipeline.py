@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from quizgen import GC_THRESHOLDS
 from quizgen.cache import ArticleCache, CacheWriter, dumps, make_key
@@ -115,8 +115,7 @@ def _extract(
 POOL_PER_GROUP = 200
 
 
-@dataclass(frozen=True)
-class _Extracted:
+class _Extracted(NamedTuple):
     """What pass 1 tells the parent about one article (small: the facts stay in the cache)."""
 
     key: str | None
@@ -127,8 +126,7 @@ class _Extracted:
     writes: tuple[tuple[str, bytes], ...] = ()  # cache entries, stored by the parent
 
 
-@dataclass(frozen=True)
-class _Pending:
+class _Pending(NamedTuple):
     """An article not known from its file's size and time: a worker reads it, looks its
     content up in the cache, and extracts it when that is new too."""
 
@@ -227,7 +225,7 @@ def _extract_pending(
         if known is not None:
             # Touched but unchanged: next time, not even read.
             touched = ((stat_key, dumps((key, summary))),) if stat_key is not None else ()
-            return replace(known, writes=touched)
+            return known._replace(writes=touched)
         if front_key is not None and isinstance(found.get(front_key), Metadata):
             known_front = found[front_key]
     try:
@@ -252,8 +250,8 @@ def _extract_pending(
         if stat_key is not None:
             writes.append((stat_key, dumps((key, summary))))
         # The parent needs the summary, not the article: pass 2 reads it from the cache.
-        extracted = replace(
-            extracted, result=ArticleResult(entry, error=result.error), writes=tuple(writes)
+        extracted = extracted._replace(
+            result=ArticleResult(entry, error=result.error), writes=tuple(writes)
         )
     return extracted
 
@@ -467,14 +465,12 @@ def _notes_key(key: str, use: PoolUse) -> str:
     return make_key("notes", key, use[1])
 
 
-@dataclass(frozen=True)
-class _CardWork:
+class _CardWork(NamedTuple):
     extracted: _Extracted
     key: str | None
 
 
-@dataclass(frozen=True)
-class _Made:
+class _Made(NamedTuple):
     """An article's cards as pass 2 made them: ``blob`` is what the cache stores, the
     pickle of (``pool_use``, the result); a worker sends only the blob. The ``pool_use``
     is also stored alone (``-pool``), and the readings (``-reads``), to be checked without
@@ -516,7 +512,7 @@ def _remote_batch(
         item = fn(work)
         if isinstance(item, _Extracted) and item.writes:
             writes.extend(item.writes)
-            item = replace(item, writes=())
+            item = item._replace(writes=())
         elif isinstance(item, _Made) and item.blob is not None:
             writes.extend(item.writes)
             item = _Made(None, blob=item.blob)
@@ -613,7 +609,7 @@ def iter_results(
             raw_pool.add_ranked(item.pool)
             names.update(item.names)
             writer.add(item.writes)
-            extracted.append(replace(item, pool=(), writes=()))
+            extracted.append(item._replace(pool=(), writes=()))
             if item.undated:
                 log.warning(
                     "%s: no published date; relative dates (今年, 10日) were not resolved — add published:",

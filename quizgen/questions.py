@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from quizgen.model import Fact
 from quizgen.tokenize import Token, tokenize
@@ -111,8 +111,7 @@ def interrogative(fact: Fact) -> str:
     return "何"
 
 
-@dataclass(frozen=True)
-class Question:
+class Question(NamedTuple):
     prompt: str
     style: str  # cleft | in-situ | blank
 

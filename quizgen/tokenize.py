@@ -19,13 +19,12 @@ import os
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from quizgen.errors import QuizgenError
+from quizgen.resources import read_data
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +65,7 @@ class Token(NamedTuple):
         return self.pos2 == "固有名詞"
 
 
-@dataclass(frozen=True)
-class NameEntry:
+class NameEntry(NamedTuple):
     surface: str
     reading: str
     kind: str
@@ -91,7 +89,7 @@ def _parse_names(text: str) -> list[NameEntry]:
 @lru_cache(maxsize=1)
 def builtin_names() -> tuple[NameEntry, ...]:
     """The names shipped with quizgen (``quizgen/data/names.csv``)."""
-    text = resources.files("quizgen.data").joinpath("names.csv").read_text("utf-8")
+    text = read_data("names.csv")
     return tuple(_parse_names(text))
 
 
