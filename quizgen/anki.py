@@ -235,11 +235,11 @@ NoteIds = tuple[tuple[int, ...], int]  # an article's note ids in a collection, 
 
 class BaseFiles(NamedTuple):
     """A previous build's files: its collection, which notes came from which article, and
-    the deflated collection as its package held it (``apkgzip``)."""
+    its package, with the segments of its deflated collection (``apkgzip``)."""
 
     db: Path
     notes: dict[str, NoteIds]
-    deflated: Path
+    package: Path
     segments: Segments
 
 
@@ -266,27 +266,27 @@ class PackageBase:
         try:
             data = pickle.loads(self.manifest.read_bytes())
             db, notes = self.dir / data["db"], data["notes"]
-            deflated, segments = self.dir / data["deflated"], data["segments"]
+            package, segments = Path(data["package"]), data["segments"]
         except Exception:  # none yet, or damaged: build from scratch
             return None
         if not (db.is_file() and isinstance(notes, dict) and isinstance(segments, list)):
             return None
-        return BaseFiles(db, notes, deflated, segments)
+        return BaseFiles(db, notes, package, segments)
 
     def save(
-        self, db_path: str, notes: dict[str, NoteIds], deflated: str, segments: Segments
+        self, db_path: str, notes: dict[str, NoteIds], package: Path, segments: Segments
     ) -> None:
-        """Keep ``db_path`` and the deflated collection ``deflated`` (moved, not copied) as
-        the base of the next build."""
+        """Keep ``db_path`` (moved, not copied) as the base of the next build, which copies
+        the deflated segments that did not change from ``package`` (this build's output:
+        writing them a second time, beside the base, took 2% of a rebuild)."""
         with contextlib.suppress(OSError):
             name = f"{self.key}-{os.urandom(8).hex()}"
             shutil.move(db_path, self.dir / f"{name}.anki2")
-            shutil.move(deflated, self.dir / f"{name}.deflated")
             tmp = self.dir / f".{name}.manifest"
             manifest = {
                 "db": f"{name}.anki2",
                 "notes": notes,
-                "deflated": f"{name}.deflated",
+                "package": str(package.resolve()),
                 "segments": segments,
             }
             tmp.write_bytes(pickle.dumps(manifest))
@@ -360,9 +360,7 @@ class PackageWriter:
                 loaded = None
         if loaded is not None:
             with contextlib.suppress(OSError):  # without it, every segment is compressed
-                self._previous_zip = Previous.from_files(
-                    loaded.db, loaded.deflated, loaded.segments
-                )
+                self._previous_zip = Previous.from_files(loaded.db, loaded.package, loaded.segments)
         self._conn = sqlite3.connect(self.db_path)
         # A scratch database, zipped and renamed into place on close: no journal needed.
         self._conn.execute("PRAGMA journal_mode=OFF")
@@ -492,14 +490,10 @@ class PackageWriter:
                     z.write(self.db_path, "collection.anki2")
                     z.writestr("media", "{}")
                 return
-            deflated = os.path.join(self._work.name, "collection.deflated")
-            with atomic_path(self.out) as tmp, open(tmp, "wb") as out, open(deflated, "wb") as keep:
-                segments = write_apkg(
-                    out, Path(self.db_path), b"{}", self._previous_zip,
-                    keep if self.base is not None else None,
-                )  # fmt: skip
+            with atomic_path(self.out) as tmp, open(tmp, "wb") as out:
+                segments = write_apkg(out, Path(self.db_path), b"{}", self._previous_zip)
             if self.base is not None:
-                self.base.save(self.db_path, self.held, deflated, segments)
+                self.base.save(self.db_path, self.held, self.out, segments)
         finally:
             self._cleanup()
 

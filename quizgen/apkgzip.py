@@ -4,8 +4,8 @@ The collection is deflated in independent segments (``SEGMENT`` bytes each, ever
 from a fresh compressor and ended with a sync flush, so the segments join into one valid
 deflate stream, as pigz's do). A rebuild starts from a copy of the previous build's
 collection and changes the pages of the articles that changed: a segment whose bytes are
-still those of the previous collection at the same place is copied from what that build
-kept (its deflated collection, beside its base in the cache) instead of compressed again;
+still those of the previous collection at the same place is copied from that build's
+package (its deflated collection starts at ``DATA_START``) instead of compressed again;
 the others are compressed on every core (zlib lets other threads run while it works).
 After a rebuild that changed one article of a thousand, about 50 of the 320 segments of
 its 20 MB collection changed.
@@ -39,23 +39,32 @@ _FINAL_BLOCK = b"\x03\x00"  # an empty final block: ends the deflate stream
 Segments = list[tuple[int, int, int]]
 
 
-class Previous:
-    """The previous build's collection and its deflated segments (``Segments``)."""
+_NAME = b"collection.anki2"
+# Where the deflated collection starts in a package ``write_apkg`` wrote: after its header.
+DATA_START = 30 + len(_NAME)
 
-    def __init__(self, collection: BinaryIO, deflated: BinaryIO, segments: Segments) -> None:
-        self.collection, self.deflated = collection, deflated
+
+class Previous:
+    """The previous build's collection, and its package, whose deflated collection (from
+    ``start``) is cut into ``segments``. The package may have been replaced or changed
+    since: a segment is copied from it only when its bytes' CRC is still the one recorded."""
+
+    def __init__(
+        self, collection: BinaryIO, package: BinaryIO, segments: Segments, start: int = DATA_START
+    ) -> None:
+        self.collection, self.package = collection, package
         self.places: list[tuple[int, int, int, int]] = []  # offset, length, its CRC, the CRC
-        offset = 0
+        offset = start
         for crc, length, check in segments:
             self.places.append((offset, length, check, crc))
             offset += length
 
     @classmethod
-    def from_files(cls, collection: Path, deflated: Path, segments: Segments) -> Previous:
+    def from_files(cls, collection: Path, package: Path, segments: Segments) -> Previous:
         """The previous build's files, opened (``OSError`` when one is gone)."""
         collection_file = open(collection, "rb")  # closed by close()
         try:
-            return cls(collection_file, open(deflated, "rb"), segments)
+            return cls(collection_file, open(package, "rb"), segments)
         except OSError:
             collection_file.close()
             raise
@@ -68,12 +77,12 @@ class Previous:
         if os.pread(self.collection.fileno(), SEGMENT, index * SEGMENT) != segment:
             return None
         offset, length, check, crc = self.places[index]
-        data = os.pread(self.deflated.fileno(), length, offset)
+        data = os.pread(self.package.fileno(), length, offset)
         return (data, crc, check) if len(data) == length and zlib.crc32(data) == check else None
 
     def close(self) -> None:
         self.collection.close()
-        self.deflated.close()
+        self.package.close()
 
 
 def _deflate(index: int, segment: bytes, previous: Previous | None) -> tuple[bytes, int, int]:
@@ -210,21 +219,17 @@ def _local_header(
 
 
 def write_apkg(
-    out: BinaryIO,
-    collection: Path,
-    media: bytes,
-    previous: Previous | None = None,
-    keep: BinaryIO | None = None,
+    out: BinaryIO, collection: Path, media: bytes, previous: Previous | None = None
 ) -> Segments:
-    """Write the package zip (``collection.anki2`` deflated, ``media`` stored) to ``out``;
-    segments found in ``previous`` are copied from it. The deflated collection is also
-    written to ``keep`` (the next build's ``Previous``). Returns the ``Segments``."""
+    """Write the package zip (``collection.anki2`` deflated from ``DATA_START``, ``media``
+    stored) to ``out``, from its start; segments found in ``previous`` are copied from it.
+    Returns the ``Segments`` (for the next build's ``Previous``)."""
     dos = _dos_time(time.time())
     entries = []
     segments: Segments = []
 
     # collection.anki2: the header is written again with the sizes and CRC once known.
-    name = b"collection.anki2"
+    name = _NAME
     offset = out.tell()
     out.write(_local_header(name, 8, dos, 0, (0, 0)))
     read = [0, 0]  # CRC-32 and size of the collection
@@ -232,8 +237,6 @@ def write_apkg(
     with open(collection, "rb") as source:
         for data, crc, check in _segments(source, previous, read):
             out.write(data)
-            if keep is not None:
-                keep.write(data)
             segments.append((crc, len(data), check))
             compressed += len(data)
     crc, size = read

@@ -22,10 +22,11 @@ def _collection(path: Path, size: int, seed: int = 1) -> bytes:
 
 
 def _write(tmp_path: Path, collection: Path, previous: Previous | None = None):  # type: ignore[no-untyped-def]
-    out, keep = io.BytesIO(), io.BytesIO()
-    segments = write_apkg(out, collection, b"{}", previous, keep)
-    data = tmp_path / "kept.deflated"
-    data.write_bytes(keep.getvalue())
+    """The package, its segments, and a file of it (the next build's ``Previous``)."""
+    out = io.BytesIO()
+    segments = write_apkg(out, collection, b"{}", previous)
+    data = tmp_path / f"package-{len(list(tmp_path.glob('package-*')))}.apkg"
+    data.write_bytes(out.getvalue())
     return out.getvalue(), segments, data
 
 
@@ -44,7 +45,7 @@ def test_any_zip_reader_gets_the_collection_back(tmp_path: Path, size: int) -> N
 
 def _previous(tmp_path: Path, collection: Path, segments, data: Path) -> Previous:  # type: ignore[no-untyped-def]
     """The previous build's files: a copy of its collection (the next build changes the
-    collection in place) and its deflated segments."""
+    collection in place) and its package."""
     before = tmp_path / "previous.anki2"
     before.write_bytes(collection.read_bytes())
     return Previous(before.open("rb"), data.open("rb"), segments)
@@ -127,7 +128,7 @@ def test_a_damaged_previous_file_is_not_copied_into_the_package(tmp_path: Path) 
     _, segments, data = _write(tmp_path, collection)
     damaged = bytearray(data.read_bytes())
     damaged[len(damaged) // 2] ^= 0xFF
-    data.write_bytes(bytes(damaged[:-10]))  # and cut short
+    data.write_bytes(bytes(damaged[: len(damaged) - 200]))  # and cut short, into the data
     previous = _previous(tmp_path, collection, segments, data)
     package, _, _ = _write(tmp_path, collection, previous)
     previous.close()

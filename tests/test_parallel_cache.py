@@ -6,6 +6,7 @@ import json
 import shutil
 import sqlite3
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -392,6 +393,35 @@ def test_a_damaged_previous_package_means_a_build_from_scratch(
     run = CliRunner().invoke(main, ["build", str(list_path), "-o", str(out)])
     assert run.exit_code == 0, run.output
     assert _notes(out) == _notes(fresh)
+
+
+def test_a_rebuild_whose_previous_package_was_replaced_or_removed_is_still_right(
+    tmp_path: Path, decks: tuple[Path, Path, Path]
+) -> None:
+    """A rebuild copies the deflated segments that did not change from the previous build's
+    package: replaced by another file, or gone, the package is still whole and right."""
+    list_path, out, fresh = decks
+    edited = sorted((tmp_path / "articles").glob("*.txt"))[5]
+
+    def check(replace_previous: Callable[[], None], sentence: str) -> None:
+        edited.write_text(edited.read_text("utf-8") + f"\n{sentence}\n", "utf-8")
+        replace_previous()
+        for flags, target in (((), out), (("--no-cache",), fresh)):
+            run = CliRunner().invoke(main, ["build", str(list_path), "-o", str(target), *flags])
+            assert run.exit_code == 0, run.output
+        with zipfile.ZipFile(out) as z:
+            assert z.testzip() is None  # every CRC right
+        assert _notes(out) == _notes(fresh)
+
+    check(lambda: None, "最初の追加は2024年5月1日に書かれた。")
+    # Another package in its place: same size, other bytes.
+    check(lambda: out.write_bytes(fresh.read_bytes()[::-1]), "二つ目の追加は2024年6月2日だった。")
+    # Another build's package, the bytes of the deflated collection the same but shifted.
+    shifted = fresh.read_bytes()
+    check(
+        lambda: out.write_bytes(shifted[:40] + shifted[30:]), "三つ目の追加は7月3日に43人が見た。"
+    )
+    check(out.unlink, "四つ目の追加は2024年8月4日に書かれた。")
 
 
 def test_an_edited_body_keeps_its_front_matter_from_the_cache(
