@@ -85,11 +85,8 @@ class Previous:
         self.package.close()
 
 
-def _deflate(index: int, segment: bytes, previous: Previous | None) -> tuple[bytes, int, int]:
-    """Segment ``index`` deflated, with its CRC-32 and its deflated bytes' CRC-32."""
-    known = previous.read(index, segment) if previous is not None else None
-    if known is not None:
-        return known
+def _deflate(segment: bytes) -> tuple[bytes, int, int]:
+    """A segment deflated, with its CRC-32 and its deflated bytes' CRC-32."""
     compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
     data = compressor.compress(segment) + compressor.flush(zlib.Z_SYNC_FLUSH)
     return data, zlib.crc32(segment), zlib.crc32(data)
@@ -98,30 +95,47 @@ def _deflate(index: int, segment: bytes, previous: Previous | None) -> tuple[byt
 def _segments(
     source: BinaryIO, previous: Previous | None, crc: list[int]
 ) -> Iterator[tuple[bytes, int, int]]:
-    """``_deflate`` of each segment of ``source``, in order, a few in flight at a time;
-    ``crc[0]`` becomes the CRC-32 of all of it, ``crc[1]`` its size."""
+    """Each segment of ``source`` deflated (``_deflate``), in order, or copied from
+    ``previous``; ``crc[0]`` becomes the CRC-32 of all of it, ``crc[1]`` its size.
+
+    Comparing with ``previous`` happens here, in order: it is a read and a memcmp, and
+    handing it to threads cost more (a future and two changes of the GIL a segment) than it
+    did. Only the segments that changed go to the compressing threads (on every core; zlib
+    lets other threads run while it works), started when the first one comes."""
+    pool: ThreadPoolExecutor | None = None
     workers = os.cpu_count() or 1
-    with ThreadPoolExecutor(workers) as pool:
-        pending: deque[tuple[bytes, Future[tuple[bytes, int, int]]]] = deque()
+    pending: deque[tuple[bytes, tuple[bytes, int, int] | Future[tuple[bytes, int, int]]]]
+    pending = deque()
 
-        def done() -> tuple[bytes, int, int]:
-            segment, future = pending.popleft()
-            result = future.result()
-            if len(segment) == SEGMENT:
-                crc[0] = crc32_combine(crc[0], result[1])
-            else:  # the last one: its CRC from its bytes
-                crc[0] = zlib.crc32(segment, crc[0])
-            crc[1] += len(segment)
-            return result
+    def done() -> tuple[bytes, int, int]:
+        segment, made = pending.popleft()
+        result = made if isinstance(made, tuple) else made.result()
+        if len(segment) == SEGMENT:
+            crc[0] = crc32_combine(crc[0], result[1])
+        else:  # the last one: its CRC from its bytes
+            crc[0] = zlib.crc32(segment, crc[0])
+        crc[1] += len(segment)
+        return result
 
+    try:
         index = 0
         while segment := source.read(SEGMENT):
-            pending.append((segment, pool.submit(_deflate, index, segment, previous)))
+            known = previous.read(index, segment) if previous is not None else None
+            if known is not None:
+                pending.append((segment, known))
+            else:
+                pool = pool or ThreadPoolExecutor(workers)
+                pending.append((segment, pool.submit(_deflate, segment)))
             index += 1
-            if len(pending) >= 4 * workers:
+            # Copied segments go out at once; up to 16 a core are in flight (1 MB each core),
+            # so that reading and comparing go on while the changed ones are compressed.
+            while pending and (isinstance(pending[0][1], tuple) or len(pending) >= 16 * workers):
                 yield done()
         while pending:
             yield done()
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def crc32_combine(crc: int, segment_crc: int) -> int:
