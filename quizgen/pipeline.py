@@ -289,17 +289,20 @@ class PoolBuilder:
         """Add items with their group and rank (``ranked``: an article's summary has them)."""
         heaps, seen = self.heaps, self.seen
         for group, rank, item in ranked:
+            heap = heaps.get(group)
+            if heap is None:
+                heap = heaps[group] = []
+            elif len(heap) == POOL_PER_GROUP and -heap[0][0] <= rank:
+                continue  # most items of a long list: tested before anything is made
             answer = item[1]
             if (group, answer) in seen:
                 continue
-            heap = heaps.setdefault(group, [])
             if len(heap) < POOL_PER_GROUP:
                 heapq.heappush(heap, (-rank, answer, item))
-                seen.add((group, answer))
-            elif -heap[0][0] > rank:
+            else:
                 _, dropped, _ = heapq.heapreplace(heap, (-rank, answer, item))
                 seen.discard((group, dropped))
-                seen.add((group, answer))
+            seen.add((group, answer))
 
     @property
     def ranked(self) -> list[RankedItem]:

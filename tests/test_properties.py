@@ -165,3 +165,34 @@ def test_distractors_never_equal_the_answer(kind, number, day, precision, others
     distractors = choose_distractors(fact, pool)
     assert answer not in distractors
     assert len(set(distractors)) == len(distractors)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["人", "議席", "週間"]), st.integers(0, 30)), max_size=60),
+    st.randoms(use_true_random=False),
+)
+def test_the_pool_is_each_groups_smallest_ranked_distinct_answers(
+    numbers: list[tuple[str, int]], rng: object
+) -> None:
+    """Whatever the order articles arrive in and however often an answer recurs, each
+    distractor group keeps the ``POOL_PER_GROUP`` distinct answers of smallest rank."""
+    import pytest
+
+    from quizgen import pipeline
+    from quizgen.distractors import group_of
+
+    items = [("number", f"{n}{unit}", n, unit) for unit, n in numbers]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pipeline, "POOL_PER_GROUP", 4)
+        builder = pipeline.PoolBuilder()
+        shuffled = list(items)
+        rng.shuffle(shuffled)  # type: ignore[attr-defined]
+        for start in range(0, len(shuffled), 7):  # an article's items at a time
+            builder.add(shuffled[start : start + 7])
+        expected = []
+        for group in sorted({group_of(*item) for item in items}):
+            answers = {item[1]: item for item in items if group_of(*item) == group}
+            ranked = sorted(answers.values(), key=lambda i: pipeline._rank(i[0], i[1]))
+            expected += ranked[:4]
+    assert sorted(builder.items) == sorted(expected)
