@@ -198,9 +198,14 @@ class ArticleCache:
             except sqlite3.Error as error:
                 self._failed(error)
                 return found
+            loads = pickle.loads
             for key, value, used in rows:
-                with contextlib.suppress(Exception):  # a damaged entry is a miss
-                    found[key] = pickle.loads(value)
+                # try, not contextlib.suppress: a context manager per row was a third of
+                # the time of reading 2,000 entries
+                try:
+                    found[key] = loads(value)
+                except Exception:  # a damaged entry is a miss
+                    pass
                 if used < today:
                     stale.append(key)
         self._touch(conn, stale)

@@ -565,6 +565,7 @@ class NameIndex:
 
     def __init__(self, names: Iterable[str]) -> None:
         self.longer: dict[str, set[str]] = {}
+        self._canonical: dict[str, str] = {}  # a build asks for each name many times
         for name in names:
             for i in range(2, len(name)):
                 self.longer.setdefault(name[:i], set()).add(name)
@@ -574,8 +575,11 @@ class NameIndex:
 
     def canonical(self, name: str) -> str:
         """The one longer name of ``name`` in the list, else ``name`` itself."""
-        longer = {n for n in self.longer.get(name, ()) if _is_longer_name(n, name)}
-        return longer.pop() if len(longer) == 1 else name
+        known = self._canonical.get(name)
+        if known is None:
+            longer = {n for n in self.longer.get(name, ()) if _is_longer_name(n, name)}
+            known = self._canonical[name] = longer.pop() if len(longer) == 1 else name
+        return known
 
 
 def canonicalise(facts: Sequence[Fact], index: NameIndex) -> list[Fact]:
