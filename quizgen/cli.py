@@ -202,16 +202,34 @@ def run() -> None:
 
     Such a process need not collect garbage as often as Python does by default (every
     700 new objects; importing the pipeline alone makes tens of thousands) nor walk every
-    object still alive as it exits: the collector runs every 50,000 new objects, and at
-    the end what is left goes to the operating system unexamined (``gc.freeze``). The
-    collector took about 4% of the instructions of a rebuild after a small edit."""
+    object still alive as it exits: the collector runs every 50,000 new objects. The
+    collector took about 4% of the instructions of a rebuild after a small edit.
+
+    When the command is done, the process ends at once (``os._exit``) after flushing its
+    output: Python's own ending (freeing every module and object one by one) took 16 ms,
+    3% of such a rebuild. Nothing is left for it to do: the build closes its files,
+    database connections, worker processes and threads itself, and removes its temporary
+    files. An exception other than the command's exit still ends the Python way."""
     import gc
+    import os
 
     gc.set_threshold(*GC_THRESHOLDS)
     try:
         main()
-    finally:
-        gc.freeze()
+    except SystemExit as done:
+        code = done.code
+    else:  # click's standalone mode always ends with SystemExit
+        code = 0
+    if not isinstance(code, int):
+        if code is not None:
+            print(code, file=sys.stderr)  # as Python does for sys.exit("message")
+        code = 0 if code is None else 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nobody to tell
+            pass
+    os._exit(code)
 
 
 def _dump(data: dict[str, Any]) -> None:

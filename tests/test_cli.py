@@ -145,6 +145,10 @@ def test_the_program_exits_with_the_same_codes_and_one_line_errors(tmp_path: Pat
     version = program("--version")
     assert version.returncode == 0
     assert version.stdout.startswith("quizgen, version ")
+    # The program ends at once when the command is done: what it wrote to a pipe is whole.
+    cards = program("cards", str(tmp_path / "good.txt"), "--json", "-q")
+    assert cards.returncode == 0, cards.stderr
+    assert len(json.loads(cards.stdout)["cards"]) > 5
 
 
 @pytest.mark.parametrize(
