@@ -71,7 +71,7 @@ class Previous:
 
     def read(self, index: int, segment: bytes) -> tuple[bytes, int, int] | None:
         """Segment ``index`` deflated, its CRC and its deflated bytes' CRC, when the previous
-        collection held the same bytes there (and its deflated file is intact)."""
+        collection held the same bytes there (and its package still holds that segment intact)."""
         if index >= len(self.places):
             return None
         if os.pread(self.collection.fileno(), SEGMENT, index * SEGMENT) != segment:
