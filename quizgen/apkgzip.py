@@ -46,15 +46,13 @@ DATA_START = 30 + len(_NAME)
 
 class Previous:
     """The previous build's collection, and its package, whose deflated collection (from
-    ``start``) is cut into ``segments``. The package may have been replaced or changed
+    ``DATA_START``) is cut into ``segments``. The package may have been replaced or changed
     since: a segment is copied from it only when its bytes' CRC is still the one recorded."""
 
-    def __init__(
-        self, collection: BinaryIO, package: BinaryIO, segments: Segments, start: int = DATA_START
-    ) -> None:
+    def __init__(self, collection: BinaryIO, package: BinaryIO, segments: Segments) -> None:
         self.collection, self.package = collection, package
         self.places: list[tuple[int, int, int, int]] = []  # offset, length, its CRC, the CRC
-        offset = start
+        offset = DATA_START
         for crc, length, check in segments:
             self.places.append((offset, length, check, crc))
             offset += length

@@ -222,7 +222,7 @@ def run() -> None:
         code = 0
     if not isinstance(code, int):
         if code is not None:
-            print(code, file=sys.stderr)  # as Python does for sys.exit("message")
+            click.echo(code, err=True)  # as Python does for sys.exit("message")
         code = 0 if code is None else 1
     for stream in (sys.stdout, sys.stderr):
         try:

@@ -219,7 +219,8 @@ def _extract_pending(
         # its regular expressions were a twentieth of a rebuild after such an edit.
         block = None if decoded.is_html else front_matter(decoded.text)
         front_key = make_key("front matter", block) if block is not None else None
-        found = cache.get_many([key + "-summary", *([front_key] if front_key else [])])
+        wanted = [key + "-summary"] if front_key is None else [key + "-summary", front_key]
+        found = cache.get_many(wanted)
         summary = found.get(key + "-summary")
         known = _from_summary(entry, key, summary)
         if known is not None:

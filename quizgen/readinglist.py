@@ -73,11 +73,10 @@ def _loader() -> Any:
 def safe_load_yaml(text: str) -> Any:
     """``yaml.safe_load`` with dates kept as strings (parsed later with clear errors);
     ``YAMLSyntaxError`` when ``text`` is not YAML."""
-    loader = _loader()
     import yaml
 
     try:
-        return yaml.load(text, Loader=loader)
+        return yaml.load(text, Loader=_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or "invalid YAML"
