@@ -37,7 +37,7 @@ _SELECT = (
 )
 
 
-def _today() -> int:
+def today() -> int:
     """The day an entry was last written or read, in days since 1970 (a build marks what
     it reads once a day at most)."""
     return int(time.time() // 86400)
@@ -196,7 +196,7 @@ class ArticleCache:
         found: dict[str, Any] = {}
         if conn is None:
             return found
-        today, stale = _today(), []
+        day, stale = today(), []
         for i in range(0, len(keys), 500):
             part = keys[i : i + 500]
             marks = ",".join("?" * len(part))
@@ -213,21 +213,25 @@ class ArticleCache:
                     found[key] = loads(value)
                 except Exception:  # a damaged entry is a miss
                     pass
-                if used < today:
+                if used < day:
                     stale.append(key)
         self._touch(conn, stale)
         return found
+
+    def touch(self, keys: Sequence[str]) -> None:
+        """Mark entries read today without reading them (``prune`` keeps them longer)."""
+        conn = self._db() if keys else None
+        if conn is not None:
+            self._touch(conn, keys)
 
     def _touch(self, conn: sqlite3.Connection, keys: Sequence[str]) -> None:
         """Mark entries read today (not done when the database is busy: it only makes them
         likelier to be pruned)."""
         if not keys:
             return
-        today = _today()
+        day = today()
         with contextlib.suppress(sqlite3.Error), _transaction(conn):
-            conn.executemany(
-                "INSERT OR REPLACE INTO reads VALUES (?, ?)", [(k, today) for k in keys]
-            )
+            conn.executemany("INSERT OR REPLACE INTO reads VALUES (?, ?)", [(k, day) for k in keys])
 
     def put(self, key: str, value: Any) -> None:
         self.put_many([(key, dumps(value))])
@@ -240,7 +244,7 @@ class ArticleCache:
             return
         try:
             with _transaction(conn):
-                conn.executemany(f"INSERT OR REPLACE INTO entries VALUES (?, ?, {_today()})", items)
+                conn.executemany(f"INSERT OR REPLACE INTO entries VALUES (?, ?, {today()})", items)
         except sqlite3.Error as error:  # busy: not stored this time (damaged: discarded)
             self._failed(error)
 

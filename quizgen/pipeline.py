@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from quizgen import GC_THRESHOLDS
-from quizgen.cache import ArticleCache, CacheWriter, dumps, make_key
+from quizgen.cache import ArticleCache, CacheWriter, dumps, make_key, today
 from quizgen.cards import (
     PoolRead,
     PoolUse,
@@ -134,15 +134,24 @@ class _Pending(NamedTuple):
     stat_key: str | None = None
 
 
-def _stat_key(entry: ArticleEntry, options: Options) -> str | None:
-    """A key from the file's size and modification time: an unchanged file is not read."""
+Stat = tuple[int, int]  # a file's size and modification time (ns)
+
+
+def _stat(entry: ArticleEntry) -> Stat | None:
     if entry.path is None:
         return None
     try:
         stat = os.stat(entry.path)
     except OSError:
         return None
-    return make_key("stat", _entry_key(entry), options.names, stat.st_size, stat.st_mtime_ns)
+    return stat.st_size, stat.st_mtime_ns
+
+
+def _stat_key(entry: ArticleEntry, options: Options, stat: Stat | None) -> str | None:
+    """A key from the file's size and modification time: an unchanged file is not read."""
+    if stat is None:
+        return None
+    return make_key("stat", _entry_key(entry), options.names, *stat)
 
 
 def _entry_key(entry: ArticleEntry) -> tuple[object, ...]:
@@ -157,23 +166,36 @@ PROBE_CHUNK = 256  # articles looked up in the cache per query
 
 
 def _probes(
-    entries: Iterable[ArticleEntry], options: Options, cache: ArticleCache | None
+    entries: Sequence[ArticleEntry],
+    options: Options,
+    cache: ArticleCache | None,
+    recall: _Recall | None = None,
 ) -> Iterator[Any]:
-    """For each entry, an ``_Extracted`` when the cache knows the file (same size and
-    time), else the ``_Pending`` work for ``_extract_pending``. The cache is read a chunk
-    of articles at a time: this runs in the build's own process, which a query per article
-    kept busy."""
-    for chunk in _chunks(entries, PROBE_CHUNK):
-        if cache is None:
+    """For each entry, an ``_Extracted`` when the list's last build knew the file (``recall``)
+    or the cache does (same size and time), else the ``_Pending`` work for
+    ``_extract_pending``. The cache is read a chunk of articles at a time: this runs in the
+    build's own process, which a query per article kept busy."""
+    for start in range(0, len(entries), PROBE_CHUNK):
+        chunk = entries[start : start + PROBE_CHUNK]
+        if cache is None or recall is None:
             yield from (_Pending(entry) for entry in chunk)
             continue
-        stat_keys = [_stat_key(entry, options) for entry in chunk]
-        known = cache.get_many([k for k in stat_keys if k is not None])
-        for entry, stat_key in zip(chunk, stat_keys, strict=True):
-            found = known.get(stat_key) if stat_key is not None else None
+        places = range(start, start + len(chunk))
+        known = recall.known
+        stat_keys = [
+            None if i in known else _stat_key(entry, options, recall.stats[i])
+            for i, entry in zip(places, chunk, strict=True)
+        ]
+        found = cache.get_many([k for k in stat_keys if k is not None])
+        for i, entry, stat_key in zip(places, chunk, stat_keys, strict=True):
+            record = known.get(i)
+            if record is not None:
+                yield record.extracted(entry)
+                continue
+            summary = found.get(stat_key) if stat_key is not None else None
             extracted = None
-            if isinstance(found, tuple) and len(found) == 2:
-                extracted = _from_summary(entry, *found)
+            if isinstance(summary, tuple) and len(summary) == 2:
+                extracted = _from_summary(entry, *summary)
             yield extracted if extracted is not None else _Pending(entry, stat_key)
 
 
@@ -188,17 +210,6 @@ def _from_summary(entry: ArticleEntry, key: Any, summary: Any) -> _Extracted | N
         return None  # not ours: work it out again
     error, pool, names, undated = summary
     return _Extracted(key, ArticleResult(entry, error=error), pool, frozenset(names), undated)
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _extract_pending(
@@ -277,6 +288,7 @@ class PoolBuilder:
     def __init__(self) -> None:
         self.heaps: dict[str, list[tuple[int, str, PoolItem]]] = {}
         self.seen: set[tuple[str, str]] = set()
+        self.changed: set[str] = set()  # the groups an item entered
 
     def add(self, facts: Iterable[Fact | PoolItem]) -> None:
         self.add_ranked(
@@ -304,6 +316,7 @@ class PoolBuilder:
                 _, dropped, _ = heapq.heapreplace(heap, (-rank, answer, item))
                 seen.discard((group, dropped))
             seen.add((group, answer))
+            self.changed.add(group)
 
     @property
     def ranked(self) -> list[RankedItem]:
@@ -364,6 +377,172 @@ def distractor_pool(fact_lists: Iterable[Sequence[Fact]]) -> list[Fact]:
     return builder.pool
 
 
+# --- what the list's last build knew -------------------------------------------------------
+
+
+class _Record(NamedTuple):
+    """What a build keeps of an article for the next build of its list (``_State``)."""
+
+    stat: Stat  # of the article's file
+    key: str  # the article's cache key
+    error: Exception | None
+    names: tuple[str, ...]
+    undated: bool
+    cards: tuple[str, PoolUse] | None  # the card key, and what those cards read of the pool
+
+    def extracted(self, entry: ArticleEntry) -> _Extracted:
+        """The article as pass 1 gives it (its answers are in the state's pool already)."""
+        result = ArticleResult(entry, error=self.error)
+        return _Extracted(self.key, result, (), frozenset(self.names), self.undated)
+
+
+class _State(NamedTuple):
+    """A build's account of its whole list, for the next build of the list: each article's
+    record by its entry, the distractor pool as pass 1 left it, the list's person names,
+    and the day it was made."""
+
+    records: dict[tuple[object, ...], _Record]
+    heaps: dict[str, list[tuple[int, str, PoolItem]]]
+    names: tuple[str, ...]
+    day: int
+
+
+class _Recall:
+    """The list's files as they are now (each one's size and time, taken once) and what the
+    list's last build knew of them (``_State``, cached under ``key``). An article whose
+    entry and file are as they were is known without a lookup: its extraction's key, its
+    names, its card key and what its cards read of the pool come from the state. The
+    distractor pool is the state's plus what the other articles bring, as long as none of
+    the answers the list no longer has was in it (``pool_holds``); otherwise pass 1 goes
+    through every article's summary, as without a state."""
+
+    def __init__(
+        self, entries: Sequence[ArticleEntry], cache: ArticleCache, key: str | None
+    ) -> None:
+        self.key, self.cache = key, cache
+        self.stats = [_stat(entry) for entry in entries]
+        self.entry_keys = [_entry_key(entry) for entry in entries]
+        found = cache.get(key) if key is not None else None
+        self.state = found if isinstance(found, _State) else None
+        self.known: dict[int, _Record] = {}
+        if self.state is not None:
+            records = self.state.records
+            for i, stat in enumerate(self.stats):
+                record = records.get(self.entry_keys[i]) if stat is not None else None
+                if record is not None and record.stat == stat:
+                    self.known[i] = record
+        self.cards: dict[int, tuple[str, PoolUse]] = {}  # pass 2's, by place in the list
+        self.changed_kinds: set[str] | None = None  # of the pool's groups (``settle``)
+
+    def pool(self) -> PoolBuilder:
+        """The pool to add the other articles' answers to: the state's when some are known."""
+        builder = PoolBuilder()
+        if self.state is not None and self.known:
+            for group, heap in self.state.heaps.items():
+                builder.heaps[group] = list(heap)
+                builder.seen.update((group, answer) for _, answer, _ in heap)
+        return builder
+
+    def pool_holds(self, fresh: set[tuple[str, str]]) -> bool:
+        """Whether the state's pool, with the answers of the articles not known from it
+        (``fresh``: group and answer), is this list's: true unless an answer only the
+        articles no longer known had (edited, moved, gone) was in it. Their answers come
+        from their summaries in the cache (a missing one: false)."""
+        if self.state is None or not self.known:
+            return True
+        kept = {id(record) for record in self.known.values()}
+        gone = [r.key for r in self.state.records.values() if id(r) not in kept]
+        summaries = self.cache.get_many([key + "-summary" for key in gone])
+        in_pool = {
+            (group, answer) for group, heap in self.state.heaps.items() for _, answer, _ in heap
+        }
+        for key in gone:
+            summary = summaries.get(key + "-summary")
+            if not (isinstance(summary, tuple) and len(summary) == 4):
+                return False
+            for group, _, item in summary[1]:
+                if (group, item[1]) in in_pool and (group, item[1]) not in fresh:
+                    return False
+        return True
+
+    def forget(self) -> None:
+        self.known = {}
+
+    def settle(self, pool: PoolBuilder) -> None:
+        """After pass 1: which kinds of the state's pool ``pool`` changed (all, when the
+        pool was not the state's)."""
+        self.changed_kinds = (
+            {group.partition(":")[0] for group in pool.changed} if self.known else None
+        )
+
+    def reads_unchanged(self, use: PoolUse) -> bool:
+        """Whether cards that read ``use`` of the state's pool read only groups of kinds
+        that did not change: they read the same now (the names being the same too)."""
+        changed = self.changed_kinds
+        if changed is None or not (isinstance(use, tuple) and len(use) == 2):
+            return False
+        try:
+            return all(group.partition(":")[0] not in changed for group, _ in use[0])
+        except (TypeError, ValueError, AttributeError):
+            return False
+
+    def card_key(self, place: int, names: tuple[str, ...]) -> tuple[str, PoolUse] | None:
+        """A known article's card key and pool use, while the list's names are the state's
+        (they decide its full names, part of the key)."""
+        record = self.known.get(place)
+        if record is None or self.state is None or self.state.names != names:
+            return None
+        return record.cards
+
+    def _same(self, names: tuple[str, ...]) -> bool:
+        """Whether this build's state would be the last one's: every article known, none
+        gone, the same cards, names and pool, and the same day."""
+        state = self.state
+        return (
+            state is not None
+            and state.day == today()
+            and len(self.known) == len(self.stats)
+            and len({id(r) for r in self.known.values()}) == len(state.records)
+            and state.names == names
+            and self.changed_kinds == set()
+            and all(record.cards == self.cards.get(i) for i, record in self.known.items())
+        )
+
+    def touch(self) -> None:
+        """Once a day, mark the cache entries of the known articles read: nothing else
+        reads them while the state stands in for them, and the cache prunes by use."""
+        if self.state is None or self.state.day >= today():
+            return
+        keys = []
+        for record in self.known.values():
+            keys += [record.key, record.key + "-summary"]
+            if record.cards is not None:
+                card_key = record.cards[0]
+                keys += [card_key, card_key + "-pool", card_key + "-reads"]
+        self.cache.touch(keys)
+
+    def save(
+        self,
+        extracted: Sequence[_Extracted],
+        pool: PoolBuilder,
+        names: tuple[str, ...],
+        writer: CacheWriter,
+    ) -> None:
+        """Store this build's state for the next build of the list."""
+        if self.key is None or self._same(names):
+            return
+        records = {}
+        for i, item in enumerate(extracted):
+            stat = self.stats[i]
+            if stat is not None and item.key is not None:
+                records[self.entry_keys[i]] = _Record(
+                    stat, item.key, item.result.error, tuple(sorted(item.names)),
+                    item.undated, self.cards.get(i),
+                )  # fmt: skip
+        state = _State(records, pool.heaps, names, today())
+        writer.add([(self.key, dumps(state))])
+
+
 @dataclass(frozen=True)
 class _CardContext:
     """What every article's cards depend on besides the article: set once per worker.
@@ -407,15 +586,42 @@ def _card_key(extracted: _Extracted, context: _CardContext) -> str | None:
     return make_key("cards", extracted.key, context.salt, full_names)
 
 
-def _card_probes(items: Iterable[_Extracted]) -> Iterator[Any]:
+def _card_probes(
+    items: Sequence[_Extracted], recall: _Recall | None = None, names: tuple[str, ...] = ()
+) -> Iterator[Any]:
     """For each article, a finished result (failed article, or cards in the cache or the
-    package), else the work for a worker; the cache is read a chunk at a time."""
+    package), else the work for a worker; the cache is read a chunk at a time. ``recall``
+    gives the card keys and pool uses of articles known from the last build (while the
+    list's ``names`` are the same), and takes every article's (``_Recall.cards``)."""
     context = _CONTEXT
     assert context is not None
     cache = context.cache
-    for chunk in _chunks(items, PROBE_CHUNK):
-        keys = [_card_key(x, context) if x.result.ok else None for x in chunk]
-        valid = _valid_uses([k for k in keys if k is not None], context)
+    for start in range(0, len(items), PROBE_CHUNK):
+        chunk = items[start : start + PROBE_CHUNK]
+        keys: list[str | None] = []
+        known: dict[str, PoolUse] = {}
+        unchanged: dict[str, PoolUse] = {}
+        for place, x in enumerate(chunk, start):
+            before = recall.card_key(place, names) if recall is not None else None
+            if not x.result.ok:
+                keys.append(None)
+            elif before is not None:
+                card_key, use = before
+                keys.append(card_key)
+                if recall is not None and recall.reads_unchanged(use):
+                    unchanged[card_key] = use
+                else:
+                    known[card_key] = use
+            else:
+                keys.append(_card_key(x, context))
+        valid = _valid_uses(
+            [k for k in keys if k is not None and k not in unchanged], context, known
+        )
+        valid.update(unchanged)
+        if recall is not None:
+            for place, key in enumerate(keys, start):
+                if key is not None:
+                    recall.cards[place] = (key, valid[key]) if key in valid else (key, ((), b""))
         # The package's notes are found by what made them: the card key and what the cards
         # read of the pool (another build may have stored other reads under the key since).
         notes_keys = {k: _notes_key(k, use) for k, use in valid.items()}
@@ -440,16 +646,21 @@ def _card_probes(items: Iterable[_Extracted]) -> Iterator[Any]:
                 yield _CardWork(extracted, key)
 
 
-def _valid_uses(keys: list[str], context: _CardContext) -> dict[str, PoolUse]:
+def _valid_uses(
+    keys: list[str], context: _CardContext, known: dict[str, PoolUse] | None = None
+) -> dict[str, PoolUse]:
     """The card keys whose cached cards read what they would read of this build's pool,
-    with what they read (``pool_use``). Most read rings that did not change: their
-    readings are loaded only when one did."""
+    with what they read (``pool_use``; from ``known``, else the cache). Most read rings
+    that did not change: their readings are loaded only when one did."""
     if context.cache is None or not keys:
         return {}
-    uses = context.cache.get_many([k + "-pool" for k in keys])
+    known = known or {}
+    asked = [k for k in keys if k not in known]
+    stored = context.cache.get_many([k + "-pool" for k in asked]) if asked else {}
+    uses = {k: known[k] if k in known else stored.get(k + "-pool") for k in keys}
     valid, recheck = {}, []
     for key in keys:
-        use = uses.get(key + "-pool")
+        use = uses[key]
         if use is None:
             continue
         if still_read(context.pool, use):
@@ -458,8 +669,9 @@ def _valid_uses(keys: list[str], context: _CardContext) -> dict[str, PoolUse]:
             recheck.append(key)
     reads = context.cache.get_many([k + "-reads" for k in recheck]) if recheck else {}
     for key in recheck:
-        if still_read(context.pool, uses[key + "-pool"], reads.get(key + "-reads")):
-            valid[key] = uses[key + "-pool"]
+        use = uses[key]
+        if use is not None and still_read(context.pool, use, reads.get(key + "-reads")):
+            valid[key] = use
     return valid
 
 
@@ -496,12 +708,13 @@ class _Made(NamedTuple):
             (self.key + "-reads", dumps(self.reads)),
         ]
 
-    def loaded(self) -> ArticleResult:
+    def loaded(self) -> tuple[PoolUse, ArticleResult]:
+        """What the cards read of the pool, and the result."""
         if self.result is not None:
-            return self.result
+            return self.use, self.result
         assert self.blob is not None
-        result: ArticleResult = pickle.loads(self.blob)[1]
-        return result
+        use, result = pickle.loads(self.blob)
+        return use, result
 
 
 def _remote_batch(
@@ -597,33 +810,53 @@ def iter_results(
     ``strict`` stops at the first article that fails. ``with_notes`` also gives each
     result its Anki note rows (``anki.note_rows``), made in the workers and cached;
     ``reuse(key)`` says which notes the package being written already holds (those results
-    come with ``notes_key`` and no notes).
+    come with ``notes_key`` and no notes). With a ``cache``, what the list's last build
+    knew (``_Recall``) stands in for the lookups of the articles whose entry and file did
+    not change.
     """
     options = options or reading_list.options
     entries = reading_list.articles
     total = len(entries)
     with _tidied(cache), _fewer_collections(), _Workers(jobs, fetcher, cache) as workers:
-        extracted: list[_Extracted] = []
-        raw_pool = PoolBuilder()
-        names: set[str] = set()  # a frozenset grown by | is copied each time: quadratic
         writer = CacheWriter(cache)
         extract = partial(_extract_pending, options=options, cache=cache, questions=with_cards)
-        probed = _probes(entries, options, cache)
-        for item in workers.map(extract, probed, total, done_type=_Extracted):
-            raw_pool.add_ranked(item.pool)
-            names.update(item.names)
-            writer.add(item.writes)
-            extracted.append(item._replace(pool=(), writes=()))
+        recall = None
+        if cache is not None:
+            state_key = _state_key(reading_list, options, with_notes) if with_cards else None
+            recall = _Recall(entries, cache, state_key)
+
+        def first_pass() -> tuple[list[_Extracted], PoolBuilder, set[str], set[tuple[str, str]]]:
+            extracted: list[_Extracted] = []
+            raw_pool = recall.pool() if recall is not None else PoolBuilder()
+            names: set[str] = set()  # a frozenset grown by | is copied each time: quadratic
+            fresh: set[tuple[str, str]] = set()  # answers of articles the state did not know
+            probed = _probes(entries, options, cache, recall)
+            for item in workers.map(extract, probed, total, done_type=_Extracted):
+                raw_pool.add_ranked(item.pool)
+                fresh.update((group, answer) for group, _, (_, answer, *_) in item.pool)
+                names.update(item.names)
+                writer.add(item.writes)
+                extracted.append(item._replace(pool=(), writes=()))
+                if progress is not None:
+                    progress("read", len(extracted), total, 0)
+                if strict and not item.result.ok:
+                    break
+            writer.flush()  # pass 2 (and its workers) read these
+            return extracted, raw_pool, names, fresh
+
+        extracted, raw_pool, names, fresh = first_pass()
+        if recall is not None and not recall.pool_holds(fresh):
+            recall.forget()  # an answer left the pool: it is made from every summary
+            extracted, raw_pool, names, fresh = first_pass()
+        if recall is not None:
+            recall.settle(raw_pool)
+            recall.touch()
+        for item in extracted:
             if item.undated:
                 log.warning(
                     "%s: no published date; relative dates (今年, 10日) were not resolved — add published:",
                     item.result.entry.label,
                 )
-            if progress is not None:
-                progress("read", len(extracted), total, 0)
-            if strict and not item.result.ok:
-                break
-        writer.flush()  # pass 2 (and its workers) read these
         workers.freeze()  # what pass 1 keeps lives until the end: out of the collector's way
         index = NameIndex(names)
         if not with_cards:
@@ -639,10 +872,11 @@ def iter_results(
         # The first distinct answers of the list, then one name per person.
         pool = tuple(raw_pool.with_full_names(index).pool)
         context = _CardContext(options, pool, index, cache, with_notes, reuse)
+        list_names = tuple(sorted(names))
         made = 0
         results = workers.map(
             _cards_one,
-            _card_probes(extracted),
+            _card_probes(extracted, recall, list_names),
             len(extracted),
             context=context,
             done_type=ArticleResult,
@@ -650,16 +884,32 @@ def iter_results(
         try:
             for done, item in enumerate(results, 1):
                 if isinstance(item, _Made):
-                    result = item.loaded()
+                    use, result = item.loaded()
                     writer.add(item.writes)
+                    if recall is not None and done - 1 in recall.cards:
+                        recall.cards[done - 1] = (recall.cards[done - 1][0], use)
                 else:
                     result = item
                 made += len(result.cards)
                 if progress is not None:
                     progress("cards", done, len(extracted), made)
                 yield result
+            if recall is not None and len(extracted) == total:
+                recall.save(extracted, raw_pool, list_names, writer)
         finally:
             writer.flush()  # what was made is kept, even when the build stops early
+
+
+def _state_key(reading_list: ReadingList, options: Options, with_notes: bool) -> str:
+    """Where the list's state is kept: by the list's file (else its articles), the options
+    and whether notes are made. Any state is safe to use: each record is checked against
+    its article's entry and file, and the pool against what changed."""
+    where = (
+        os.path.abspath(reading_list.path)
+        if reading_list.path is not None
+        else tuple(e.label for e in reading_list.articles)
+    )
+    return make_key("list state", where, options, with_notes)
 
 
 @contextlib.contextmanager

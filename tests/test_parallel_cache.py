@@ -734,3 +734,101 @@ def test_a_build_under_a_tiny_cache_limit_is_still_right(
     with sqlite3.connect(tmp_path / "cache" / "articles.sqlite3") as conn:
         (live,) = conn.execute("SELECT sum(length(key) + length(value)) FROM entries").fetchone()
     assert live <= 0.2 * 1024 * 1024
+
+
+def test_the_list_s_state_gives_what_a_build_from_scratch_gives_whatever_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A rebuild takes what the list's last build knew (its state) for the articles whose
+    # entry and file are unchanged, and the distractor pool for what the others add; when
+    # an answer leaves the list, the pool is made from every article again. Whatever the
+    # change, the cards must be those of a build from scratch.
+    list_path = _corpus(tmp_path)
+    cache = ArticleCache(tmp_path / "cache")
+    articles = sorted((tmp_path / "articles").glob("*.txt"))
+    known: list[int] = []  # articles known from the state, at each rebuild
+    forgot: list[int] = []
+    holds, forget = pipeline._Recall.pool_holds, pipeline._Recall.forget
+
+    def counting_holds(self, fresh):  # type: ignore[no-untyped-def]
+        known.append(len(self.known))
+        return holds(self, fresh)
+
+    def counting_forget(self):  # type: ignore[no-untyped-def]
+        forgot.append(len(self.known))
+        forget(self)
+
+    monkeypatch.setattr(pipeline._Recall, "pool_holds", counting_holds)
+    monkeypatch.setattr(pipeline._Recall, "forget", counting_forget)
+    key = lambda c: (c.guid, c.type, c.front, c.back, c.answer, c.choices, c.cloze)  # noqa: E731
+
+    def append(path: Path, text: str) -> None:
+        path.write_text(path.read_text("utf-8") + f"\n{text}\n", "utf-8")
+
+    lines = list_path.read_text("utf-8").splitlines(keepends=True)
+    changes = [
+        lambda: append(articles[2], "関係者は2031年7月19日、4万9千人について話した。"),
+        lambda: append(articles[3], "山川健太氏は2031年8月3日、鹿児島で講演した。"),  # 山川?
+        lambda: articles[2].write_text(articles[2].read_text("utf-8")[:400], "utf-8"),  # cut
+        lambda: list_path.write_text("".join([*lines[:5], *lines[6:]]), "utf-8"),  # one gone
+        lambda: articles[7].touch(),  # the same text, another time
+        lambda: list_path.write_text("".join([*lines[:2], *reversed(lines[2:])]), "utf-8"),
+        lambda: None,  # nothing at all
+    ]
+    # A short name completed by another article (山川 → 山川宏) until a second 山川 comes.
+    append(articles[0], "山川氏は2030年1月5日、東京で会見した。")
+    process(resolve_sources([str(list_path)]), cache=cache)
+    for change in changes:
+        change()
+        reading_list = resolve_sources([str(list_path)])
+        cached = process(reading_list, cache=cache)
+        fresh = process(reading_list)
+        assert [key(c) for c in cached.cards] == [key(c) for c in fresh.cards]
+        assert [r.entry for r in cached.results] == [r.entry for r in fresh.results]
+        assert [r.ok for r in cached.results] == [r.ok for r in fresh.results]
+    # The first build had no state; each rebuild knew the articles it did not change.
+    assert known[0] == 0 and len(known) == len(changes) + 1
+    assert all(n >= 10 for n in known[1:]), known
+    assert known[-1] == 12  # nothing changed: every article known
+    assert forgot  # and some change took answers out of the pool: made from every summary
+
+
+def test_a_rebuild_of_an_unchanged_list_looks_up_no_article(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, decks: tuple[Path, Path, Path]
+) -> None:
+    list_path, out, _ = decks
+    build = ["build", str(list_path), "-o", str(out)]
+    assert CliRunner().invoke(main, build).exit_code == 0
+    first = _notes(out)
+    looked_up: list[str] = []
+    get_many = ArticleCache.get_many
+
+    def recording_get_many(self, keys):  # type: ignore[no-untyped-def]
+        looked_up.extend(keys)
+        return get_many(self, keys)
+
+    monkeypatch.setattr(ArticleCache, "get_many", recording_get_many)
+    run = CliRunner().invoke(main, build)
+    assert run.exit_code == 0, run.output
+    assert _notes(out) == first
+    # The reading list and the list's state: not each article's summary, cards and pool use.
+    assert len(looked_up) == 2
+
+
+def test_articles_known_from_the_state_are_marked_used_once_a_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The cache prunes what was used longest ago; while the state stands in for an
+    # article's entries nothing reads them, so a rebuild on a new day marks them read.
+    list_path = _corpus(tmp_path)
+    cache = ArticleCache(tmp_path / "cache")
+    day = [20_000]
+    monkeypatch.setattr(cache_module.time, "time", lambda: day[0] * DAY + 3600)
+    process(resolve_sources([str(list_path)]), cache=cache)
+    day[0] += 3
+    process(resolve_sources([str(list_path)]), cache=cache)
+    with sqlite3.connect(cache.path) as conn:
+        marked = {k for (k,) in conn.execute("SELECT key FROM reads WHERE day = ?", (day[0],))}
+    summaries = {k for k in marked if k.endswith("-summary")}
+    pool_uses = {k for k in marked if k.endswith("-pool")}
+    assert len(summaries) == 12 and len(pool_uses) == 12
