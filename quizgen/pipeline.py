@@ -432,7 +432,7 @@ class _Recall:
                 if record is not None and record.stat == stat:
                     self.known[i] = record
         self.cards: dict[int, tuple[str, PoolUse]] = {}  # pass 2's, by place in the list
-        self.changed_kinds: set[str] | None = None  # of the pool's groups (``settle``)
+        self.changed: set[str] | None = None  # the pool's groups that changed (``settle``)
 
     def pool(self) -> PoolBuilder:
         """The pool to add the other articles' answers to: the state's when some are known."""
@@ -469,20 +469,28 @@ class _Recall:
         self.known = {}
 
     def settle(self, pool: PoolBuilder) -> None:
-        """After pass 1: which kinds of the state's pool ``pool`` changed (all, when the
-        pool was not the state's)."""
-        self.changed_kinds = (
-            {group.partition(":")[0] for group in pool.changed} if self.known else None
-        )
+        """After pass 1: which of the cards' pool groups may differ from the state's pool
+        (``changed``; None: any, the pool not being the state's). A pool item of group
+        ``date:10`` is a candidate in ``date:10`` and ``date``; one of a bare kind
+        (``number``: a number without a value) in any group of the kind."""
+        if not self.known:
+            self.changed = None
+            return
+        self.changed = set()
+        for group in pool.changed:
+            kind, colon, _ = group.partition(":")
+            self.changed.update((group, kind) if colon else (kind, kind + ":"))
 
     def reads_unchanged(self, use: PoolUse) -> bool:
-        """Whether cards that read ``use`` of the state's pool read only groups of kinds
-        that did not change: they read the same now (the names being the same too)."""
-        changed = self.changed_kinds
+        """Whether cards that read ``use`` of the state's pool read only groups that did not
+        change: they read the same now (the list's names being the same too)."""
+        changed = self.changed
         if changed is None or not (isinstance(use, tuple) and len(use) == 2):
             return False
         try:
-            return all(group.partition(":")[0] not in changed for group, _ in use[0])
+            return not any(
+                group in changed or group.partition(":")[0] + ":" in changed for group, _ in use[0]
+            )
         except (TypeError, ValueError, AttributeError):
             return False
 
@@ -504,7 +512,7 @@ class _Recall:
             and len(self.known) == len(self.stats)
             and len({id(r) for r in self.known.values()}) == len(state.records)
             and state.names == names
-            and self.changed_kinds == set()
+            and self.changed == set()
             and all(record.cards == self.cards.get(i) for i, record in self.known.items())
         )
 
@@ -532,13 +540,21 @@ class _Recall:
         if self.key is None or self._same(names):
             return
         records = {}
+        # The articles read the same rings (group and digest): each is pickled once.
+        rings: dict[object, Any] = {}
         for i, item in enumerate(extracted):
             stat = self.stats[i]
-            if stat is not None and item.key is not None:
-                records[self.entry_keys[i]] = _Record(
-                    stat, item.key, item.result.error, tuple(sorted(item.names)),
-                    item.undated, self.cards.get(i),
-                )  # fmt: skip
+            if stat is None or item.key is None:
+                continue
+            cards = self.cards.get(i)
+            if cards is not None:
+                key, (read, digest) = cards
+                read = tuple(rings.setdefault(ring, ring) for ring in read)
+                cards = (key, (rings.setdefault(read, read), digest))
+            records[self.entry_keys[i]] = _Record(
+                stat, item.key, item.result.error, tuple(sorted(item.names)),
+                item.undated, cards,
+            )  # fmt: skip
         state = _State(records, pool.heaps, names, today())
         writer.add([(self.key, dumps(state))])
 
