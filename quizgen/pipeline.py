@@ -380,6 +380,10 @@ def distractor_pool(fact_lists: Iterable[Sequence[Fact]]) -> list[Fact]:
 # --- what the list's last build knew -------------------------------------------------------
 
 
+# An article's card key, what its cards read of the pool, and the key of its notes.
+Cards = tuple[str, PoolUse, str]
+
+
 class _Record(NamedTuple):
     """What a build keeps of an article for the next build of its list (``_State``)."""
 
@@ -388,7 +392,7 @@ class _Record(NamedTuple):
     error: Exception | None
     names: tuple[str, ...]
     undated: bool
-    cards: tuple[str, PoolUse] | None  # the card key, and what those cards read of the pool
+    cards: Cards | None
 
     def extracted(self, entry: ArticleEntry) -> _Extracted:
         """The article as pass 1 gives it (its answers are in the state's pool already)."""
@@ -401,7 +405,7 @@ class _State(NamedTuple):
     record by its entry, the distractor pool as pass 1 left it, the list's person names,
     and the day it was made."""
 
-    records: dict[tuple[object, ...], _Record]
+    records: dict[tuple[object, ...], tuple[Any, ...]]  # a _Record's fields (pickled faster)
     heaps: dict[str, list[tuple[int, str, PoolItem]]]
     names: tuple[str, ...]
     day: int
@@ -425,13 +429,15 @@ class _Recall:
         found = cache.get(key) if key is not None else None
         self.state = found if isinstance(found, _State) else None
         self.known: dict[int, _Record] = {}
+        self._matched: set[int] = set()  # the state's records the list still has, by id
         if self.state is not None:
             records = self.state.records
             for i, stat in enumerate(self.stats):
-                record = records.get(self.entry_keys[i]) if stat is not None else None
-                if record is not None and record.stat == stat:
-                    self.known[i] = record
-        self.cards: dict[int, tuple[str, PoolUse]] = {}  # pass 2's, by place in the list
+                fields = records.get(self.entry_keys[i]) if stat is not None else None
+                if fields is not None and fields[0] == stat:
+                    self.known[i] = _Record._make(fields)
+                    self._matched.add(id(fields))
+        self.cards: dict[int, Cards] = {}  # pass 2's, by place in the list
         self.changed: set[str] | None = None  # the pool's groups that changed (``settle``)
 
     def pool(self) -> PoolBuilder:
@@ -450,8 +456,8 @@ class _Recall:
         from their summaries in the cache (a missing one: false)."""
         if self.state is None or not self.known:
             return True
-        kept = {id(record) for record in self.known.values()}
-        gone = [r.key for r in self.state.records.values() if id(r) not in kept]
+        matched = self._matched
+        gone = [_Record._make(r).key for r in self.state.records.values() if id(r) not in matched]
         summaries = self.cache.get_many([key + "-summary" for key in gone])
         in_pool = {
             (group, answer) for group, heap in self.state.heaps.items() for _, answer, _ in heap
@@ -466,7 +472,7 @@ class _Recall:
         return True
 
     def forget(self) -> None:
-        self.known = {}
+        self.known, self._matched = {}, set()
 
     def settle(self, pool: PoolBuilder) -> None:
         """After pass 1: which of the cards' pool groups may differ from the state's pool
@@ -494,9 +500,9 @@ class _Recall:
         except (TypeError, ValueError, AttributeError):
             return False
 
-    def card_key(self, place: int, names: tuple[str, ...]) -> tuple[str, PoolUse] | None:
-        """A known article's card key and pool use, while the list's names are the state's
-        (they decide its full names, part of the key)."""
+    def card_key(self, place: int, names: tuple[str, ...]) -> Cards | None:
+        """A known article's card key, pool use and notes key, while the list's names are
+        the state's (they decide its full names, part of the key)."""
         record = self.known.get(place)
         if record is None or self.state is None or self.state.names != names:
             return None
@@ -510,7 +516,7 @@ class _Recall:
             state is not None
             and state.day == today()
             and len(self.known) == len(self.stats)
-            and len({id(r) for r in self.known.values()}) == len(state.records)
+            and len(self._matched) == len(state.records)
             and state.names == names
             and self.changed == set()
             and all(record.cards == self.cards.get(i) for i, record in self.known.items())
@@ -548,10 +554,10 @@ class _Recall:
                 continue
             cards = self.cards.get(i)
             if cards is not None:
-                key, (read, digest) = cards
+                key, (read, digest), notes = cards
                 read = tuple(rings.setdefault(ring, ring) for ring in read)
-                cards = (key, (rings.setdefault(read, read), digest))
-            records[self.entry_keys[i]] = _Record(
+                cards = (key, (rings.setdefault(read, read), digest), notes)
+            records[self.entry_keys[i]] = (
                 stat, item.key, item.result.error, tuple(sorted(item.names)),
                 item.undated, cards,
             )  # fmt: skip
@@ -617,12 +623,13 @@ def _card_probes(
         keys: list[str | None] = []
         known: dict[str, PoolUse] = {}
         unchanged: dict[str, PoolUse] = {}
+        notes_before: dict[str, str] = {}
         for place, x in enumerate(chunk, start):
             before = recall.card_key(place, names) if recall is not None else None
             if not x.result.ok:
                 keys.append(None)
             elif before is not None:
-                card_key, use = before
+                card_key, use, notes_before[card_key] = before
                 keys.append(card_key)
                 if recall is not None and recall.reads_unchanged(use):
                     unchanged[card_key] = use
@@ -634,13 +641,16 @@ def _card_probes(
             [k for k in keys if k is not None and k not in unchanged], context, known
         )
         valid.update(unchanged)
-        if recall is not None:
-            for place, key in enumerate(keys, start):
-                if key is not None:
-                    recall.cards[place] = (key, valid[key]) if key in valid else (key, ((), b""))
         # The package's notes are found by what made them: the card key and what the cards
         # read of the pool (another build may have stored other reads under the key since).
-        notes_keys = {k: _notes_key(k, use) for k, use in valid.items()}
+        # Valid cards known from the state read what they read then: the same notes key.
+        notes_keys = {k: notes_before.get(k) or _notes_key(k, use) for k, use in valid.items()}
+        if recall is not None:
+            for place, key in enumerate(keys, start):
+                if key is not None and key in valid:
+                    recall.cards[place] = (key, valid[key], notes_keys[key])
+                elif key is not None:
+                    recall.cards[place] = (key, ((), b""), "")  # made again: see iter_results
         kept = {k for k, n in notes_keys.items() if context.reuse is not None and context.reuse(n)}
         cached = cache.get_many(sorted(notes_keys.keys() - kept)) if cache is not None else {}
         for extracted, key in zip(chunk, keys, strict=True):
@@ -903,7 +913,8 @@ def iter_results(
                     use, result = item.loaded()
                     writer.add(item.writes)
                     if recall is not None and done - 1 in recall.cards:
-                        recall.cards[done - 1] = (recall.cards[done - 1][0], use)
+                        key = recall.cards[done - 1][0]
+                        recall.cards[done - 1] = (key, use, _notes_key(key, use))
                 else:
                     result = item
                 made += len(result.cards)
