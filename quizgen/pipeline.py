@@ -381,7 +381,7 @@ def distractor_pool(fact_lists: Iterable[Sequence[Fact]]) -> list[Fact]:
 
 
 # An article's card key, what its cards read of the pool, and the key of its notes.
-Cards = tuple[str, PoolUse, str]
+CardsRecord = tuple[str, PoolUse, str]
 
 
 class _Record(NamedTuple):
@@ -392,7 +392,7 @@ class _Record(NamedTuple):
     error: Exception | None
     names: tuple[str, ...]
     undated: bool
-    cards: Cards | None
+    cards: CardsRecord | None
 
     def extracted(self, entry: ArticleEntry) -> _Extracted:
         """The article as pass 1 gives it (its answers are in the state's pool already)."""
@@ -437,7 +437,7 @@ class _Recall:
                 if fields is not None and fields[0] == stat:
                     self.known[i] = _Record._make(fields)
                     self._matched.add(id(fields))
-        self.cards: dict[int, Cards] = {}  # pass 2's, by place in the list
+        self.cards: dict[int, CardsRecord] = {}  # pass 2's, by place in the list
         self.changed: set[str] | None = None  # the pool's groups that changed (``settle``)
 
     def pool(self) -> PoolBuilder:
@@ -500,7 +500,7 @@ class _Recall:
         except (TypeError, ValueError, AttributeError):
             return False
 
-    def card_key(self, place: int, names: tuple[str, ...]) -> Cards | None:
+    def recorded_cards(self, place: int, names: tuple[str, ...]) -> CardsRecord | None:
         """A known article's card key, pool use and notes key, while the list's names are
         the state's (they decide its full names, part of the key)."""
         record = self.known.get(place)
@@ -625,11 +625,12 @@ def _card_probes(
         unchanged: dict[str, PoolUse] = {}
         notes_before: dict[str, str] = {}
         for place, x in enumerate(chunk, start):
-            before = recall.card_key(place, names) if recall is not None else None
+            before = recall.recorded_cards(place, names) if recall is not None else None
             if not x.result.ok:
                 keys.append(None)
             elif before is not None:
-                card_key, use, notes_before[card_key] = before
+                card_key, use, notes = before
+                notes_before[card_key] = notes
                 keys.append(card_key)
                 if recall is not None and recall.reads_unchanged(use):
                     unchanged[card_key] = use
