@@ -438,15 +438,20 @@ class _Recall:
                     self.known[i] = _Record._make(fields)
                     self._matched.add(id(fields))
         self.cards: dict[int, CardsRecord] = {}  # pass 2's, by place in the list
+        self.remade: dict[int, str] = {}  # card keys of the articles pass 2 makes again
         self.changed: set[str] | None = None  # the pool's groups that changed (``settle``)
+        self.in_pool: set[tuple[str, str]] = set()  # the state's pool: group and answer
+        if self.state is not None and self.known:
+            self.in_pool = {
+                (group, answer) for group, heap in self.state.heaps.items() for _, answer, _ in heap
+            }
 
     def pool(self) -> PoolBuilder:
         """The pool to add the other articles' answers to: the state's when some are known."""
         builder = PoolBuilder()
         if self.state is not None and self.known:
-            for group, heap in self.state.heaps.items():
-                builder.heaps[group] = list(heap)
-                builder.seen.update((group, answer) for _, answer, _ in heap)
+            builder.heaps = {group: list(heap) for group, heap in self.state.heaps.items()}
+            builder.seen = set(self.in_pool)
         return builder
 
     def pool_holds(self, fresh: set[tuple[str, str]]) -> bool:
@@ -459,9 +464,7 @@ class _Recall:
         matched = self._matched
         gone = [_Record._make(r).key for r in self.state.records.values() if id(r) not in matched]
         summaries = self.cache.get_many([key + "-summary" for key in gone])
-        in_pool = {
-            (group, answer) for group, heap in self.state.heaps.items() for _, answer, _ in heap
-        }
+        in_pool = self.in_pool
         for key in gone:
             summary = summaries.get(key + "-summary")
             if not (isinstance(summary, tuple) and len(summary) == 4):
@@ -521,6 +524,12 @@ class _Recall:
             and self.changed == set()
             and all(record.cards == self.cards.get(i) for i, record in self.known.items())
         )
+
+    def made(self, place: int, use: PoolUse, notes_key: str | None) -> None:
+        """Record the cards pass 2 made again for the article at ``place``."""
+        key = self.remade.pop(place, None)
+        if key is not None:
+            self.cards[place] = (key, use, notes_key or _notes_key(key, use))
 
     def touch(self) -> None:
         """Once a day, mark the cache entries of the known articles read: nothing else
@@ -651,7 +660,7 @@ def _card_probes(
                 if key is not None and key in valid:
                     recall.cards[place] = (key, valid[key], notes_keys[key])
                 elif key is not None:
-                    recall.cards[place] = (key, ((), b""), "")  # made again: see iter_results
+                    recall.remade[place] = key  # recorded once made (``_Recall.made``)
         kept = {k for k, n in notes_keys.items() if context.reuse is not None and context.reuse(n)}
         cached = cache.get_many(sorted(notes_keys.keys() - kept)) if cache is not None else {}
         for extracted, key in zip(chunk, keys, strict=True):
@@ -913,9 +922,8 @@ def iter_results(
                 if isinstance(item, _Made):
                     use, result = item.loaded()
                     writer.add(item.writes)
-                    if recall is not None and done - 1 in recall.cards:
-                        key = recall.cards[done - 1][0]
-                        recall.cards[done - 1] = (key, use, _notes_key(key, use))
+                    if recall is not None:
+                        recall.made(done - 1, use, result.notes_key)
                 else:
                     result = item
                 made += len(result.cards)
