@@ -861,7 +861,9 @@ def iter_results(
             state_key = _state_key(reading_list, options, with_notes) if with_cards else None
             recall = _Recall(entries, cache, state_key)
 
-        def first_pass() -> tuple[list[_Extracted], PoolBuilder, set[str], set[tuple[str, str]]]:
+        def first_pass(
+            report: Progress | None,
+        ) -> tuple[list[_Extracted], PoolBuilder, set[str], set[tuple[str, str]]]:
             extracted: list[_Extracted] = []
             raw_pool = recall.pool() if recall is not None else PoolBuilder()
             names: set[str] = set()  # a frozenset grown by | is copied each time: quadratic
@@ -873,17 +875,19 @@ def iter_results(
                 names.update(item.names)
                 writer.add(item.writes)
                 extracted.append(item._replace(pool=(), writes=()))
-                if progress is not None:
-                    progress("read", len(extracted), total, 0)
+                if report is not None:
+                    report("read", len(extracted), total, 0)
                 if strict and not item.result.ok:
                     break
             writer.flush()  # pass 2 (and its workers) read these
             return extracted, raw_pool, names, fresh
 
-        extracted, raw_pool, names, fresh = first_pass()
+        extracted, raw_pool, names, fresh = first_pass(progress)
         if recall is not None and not recall.pool_holds(fresh):
-            recall.forget()  # an answer left the pool: it is made from every summary
-            extracted, raw_pool, names, fresh = first_pass()
+            # An answer left the pool: it is made from every summary. Every article is in
+            # the cache by now (lookups, no work): the progress shown stays where it is.
+            recall.forget()
+            extracted, raw_pool, names, fresh = first_pass(None)
         if recall is not None:
             recall.settle(raw_pool)
             recall.touch()

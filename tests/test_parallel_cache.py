@@ -7,6 +7,7 @@ import shutil
 import sqlite3
 import zipfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -781,8 +782,11 @@ def test_the_list_s_state_gives_what_a_build_from_scratch_gives_whatever_changed
     for change in changes:
         change()
         reading_list = resolve_sources([str(list_path)])
-        cached = process(reading_list, cache=cache)
+        shown: list[int] = []  # the progress bar's articles read
+        cached = process(reading_list, cache=cache, progress=partial(_count_read, shown))
         fresh = process(reading_list)
+        # Counted once, even when the pool is made from every summary again.
+        assert shown == list(range(1, len(reading_list.articles) + 1))
         assert [key(c) for c in cached.cards] == [key(c) for c in fresh.cards]
         assert [r.entry for r in cached.results] == [r.entry for r in fresh.results]
         assert [r.ok for r in cached.results] == [r.ok for r in fresh.results]
@@ -791,6 +795,11 @@ def test_the_list_s_state_gives_what_a_build_from_scratch_gives_whatever_changed
     assert all(n >= 10 for n in known[1:]), known
     assert known[-1] == 12  # nothing changed: every article known
     assert forgot  # and some change took answers out of the pool: made from every summary
+
+
+def _count_read(shown: list[int], stage: str, done: int, total: int, cards: int) -> None:
+    if stage == "read":
+        shown.append(done)
 
 
 def test_a_rebuild_of_an_unchanged_list_looks_up_no_article(
