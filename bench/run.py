@@ -129,7 +129,7 @@ def breakdown(reading_list: Path, limit: int = 600) -> dict[str, float]:
     from quizgen.facts import extract_facts
     from quizgen.load import read_article
     from quizgen.model import ArticleResult, Options
-    from quizgen.pipeline import distractor_pool
+    from quizgen.pool import distractor_pool
     from quizgen.readinglist import load_reading_list
     from quizgen.tokenize import tokenize
 

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import heapq
 import logging
-import os
 import pickle
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -20,20 +18,26 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from quizgen import GC_THRESHOLDS
-from quizgen.cache import ArticleCache, CacheWriter, dumps, make_key, today
+from quizgen.cache import ArticleCache, CacheWriter, dumps, make_key
 from quizgen.cards import (
     PoolRead,
     PoolUse,
-    hash64,
     make_cards,
     pool_use,
     prepared_questions,
     still_read,
 )
 from quizgen.clean import clean
-from quizgen.distractors import group_of
 from quizgen.errors import NothingToLearnError, QuizgenError, ReadingListError
 from quizgen.facts import NameIndex, canonicalise, extract_facts, person_names
+from quizgen.liststate import (
+    Recall,
+    Record,
+    Stat,
+    entry_key,
+    list_state_key,
+    notes_cache_key,
+)
 from quizgen.load import front_matter, read_decoded, split_article
 from quizgen.model import (
     ArticleEntry,
@@ -44,8 +48,8 @@ from quizgen.model import (
     Options,
     RawArticle,
     ReadingList,
-    Sentence,
 )
+from quizgen.pool import PoolBuilder, RankedItem
 from quizgen.readinglist import DEFAULT_DECK, entries_from_files, is_reading_list, load_reading_list
 
 if TYPE_CHECKING:
@@ -112,8 +116,6 @@ def _extract(
 
 # --- one article in a worker (or in this process) ---------------------------------------
 
-POOL_PER_GROUP = 200
-
 
 class _Extracted(NamedTuple):
     """What pass 1 tells the parent about one article (small: the facts stay in the cache)."""
@@ -134,32 +136,11 @@ class _Pending(NamedTuple):
     stat_key: str | None = None
 
 
-Stat = tuple[int, int]  # a file's size and modification time (ns)
-
-
-def _stat(entry: ArticleEntry) -> Stat | None:
-    if entry.path is None:
-        return None
-    try:
-        stat = os.stat(entry.path)
-    except OSError:
-        return None
-    return stat.st_size, stat.st_mtime_ns
-
-
 def _stat_key(entry: ArticleEntry, options: Options, stat: Stat | None) -> str | None:
     """A key from the file's size and modification time: an unchanged file is not read."""
     if stat is None:
         return None
-    return make_key("stat", _entry_key(entry), options.names, *stat)
-
-
-def _entry_key(entry: ArticleEntry) -> tuple[object, ...]:
-    """What of an entry the article's result depends on: not its place in the list (adding
-    an article at the top must not make the others new)."""
-    path = None if entry.path is None else str(entry.path)  # a Path's repr is slow
-    return (entry.label, entry.identity, path, entry.url, entry.title,
-            entry.published, entry.tags)  # fmt: skip
+    return make_key("stat", entry_key(entry), options.names, *stat)
 
 
 PROBE_CHUNK = 256  # articles looked up in the cache per query
@@ -169,7 +150,7 @@ def _probes(
     entries: Sequence[ArticleEntry],
     options: Options,
     cache: ArticleCache | None,
-    recall: _Recall | None = None,
+    recall: Recall | None = None,
 ) -> Iterator[Any]:
     """For each entry, an ``_Extracted`` when the list's last build knew the file (``recall``)
     or the cache does (same size and time), else the ``_Pending`` work for
@@ -190,7 +171,7 @@ def _probes(
         for i, entry, stat_key in zip(places, chunk, stat_keys, strict=True):
             record = known.get(i)
             if record is not None:
-                yield record.extracted(entry)
+                yield _known(record, entry)
                 continue
             summary = found.get(stat_key) if stat_key is not None else None
             extracted = None
@@ -212,6 +193,13 @@ def _from_summary(entry: ArticleEntry, key: Any, summary: Any) -> _Extracted | N
     return _Extracted(key, ArticleResult(entry, error=error), pool, frozenset(names), undated)
 
 
+def _known(record: Record, entry: ArticleEntry) -> _Extracted:
+    """An article the list's last build knew, as pass 1 gives it (its answers are in the
+    state's pool already)."""
+    result = ArticleResult(entry, error=record.error)
+    return _Extracted(record.key, result, (), frozenset(record.names), record.undated)
+
+
 def _extract_pending(
     pending: _Pending, options: Options, cache: ArticleCache | None, questions: bool = True
 ) -> _Extracted:
@@ -225,7 +213,7 @@ def _extract_pending(
     known_front = None
     if cache is not None:
         # By the text as read, front matter included: a known article is not even parsed.
-        key = make_key("article", _entry_key(entry), options.names, decoded.text, decoded.is_html)
+        key = make_key("article", entry_key(entry), options.names, decoded.text, decoded.is_html)
         # A front matter parsed before (most edits are to the body): PyYAML's import and
         # its regular expressions were a twentieth of a rebuild after such an edit.
         block = None if decoded.is_html else front_matter(decoded.text)
@@ -273,307 +261,6 @@ def _extract_again(entry: ArticleEntry, options: Options) -> ArticleResult:
     return _extract_pending(_Pending(entry), options, None).result
 
 
-PoolItem = tuple[str, str, Any, "str | None"]  # kind, answer, value, unit
-
-
-class PoolBuilder:
-    """The reading list's distractor pool: for each distractor group (``group_of``: a
-    kind, a number's unit, a date's precision), the ``POOL_PER_GROUP`` distinct answers
-    with the smallest hash. Unlike "the first answers of the list", this does not depend
-    on the order articles arrive in (workers) and rarely changes when one article of a long
-    list is edited, so the cards of the others stay cached; and a new answer of one group
-    never pushes one of another group out (a new 74人 used to drop a 週間 number and redo
-    every card reading the 週間 ones)."""
-
-    def __init__(self) -> None:
-        self.heaps: dict[str, list[tuple[int, str, PoolItem]]] = {}
-        self.seen: set[tuple[str, str]] = set()
-        self.changed: set[str] = set()  # the groups an item entered
-
-    def add(self, facts: Iterable[Fact | PoolItem]) -> None:
-        self.add_ranked(
-            (group_of(*item), _rank(item[0], item[1]), item)
-            for item in (
-                (f.kind, f.answer, f.value, f.unit) if isinstance(f, Fact) else f for f in facts
-            )
-        )
-
-    def add_ranked(self, ranked: Iterable[RankedItem]) -> None:
-        """Add items with their group and rank (``ranked``: an article's summary has them)."""
-        heaps, seen = self.heaps, self.seen
-        for group, rank, item in ranked:
-            heap = heaps.get(group)
-            if heap is None:
-                heap = heaps[group] = []
-            elif len(heap) == POOL_PER_GROUP and -heap[0][0] <= rank:
-                continue  # most items of a long list: tested before anything is made
-            answer = item[1]
-            if (group, answer) in seen:
-                continue
-            if len(heap) < POOL_PER_GROUP:
-                heapq.heappush(heap, (-rank, answer, item))
-            else:
-                _, dropped, _ = heapq.heapreplace(heap, (-rank, answer, item))
-                seen.discard((group, dropped))
-            seen.add((group, answer))
-            self.changed.add(group)
-
-    @property
-    def ranked(self) -> list[RankedItem]:
-        """The pool as plain tuples with their group and rank (what a cache summary stores:
-        cheap to load, and the list's pool need not hash them again)."""
-        return [
-            (group, -negative, item)
-            for group in sorted(self.heaps)
-            for negative, _, item in sorted(self.heaps[group], key=lambda e: (-e[0], e[1]))
-        ]
-
-    @property
-    def items(self) -> list[PoolItem]:
-        return [item for _, _, item in self.ranked]
-
-    @property
-    def pool(self) -> list[Fact]:
-        return [_pool_fact(item) for item in self.items]
-
-    def with_full_names(self, index: NameIndex) -> PoolBuilder:
-        """The pool with one name per person: a short name (山川) becomes the one longer
-        name the list gives (山川宏)."""
-        mapped = []
-        for group, rank, item in self.ranked:
-            if item[0] == "person":
-                full = index.canonical(item[1])
-                if full != item[1]:
-                    group, rank, item = group, _rank("person", full), ("person", full, *item[2:])
-            mapped.append((group, rank, item))
-        builder = PoolBuilder()
-        builder.add_ranked(mapped)
-        return builder
-
-
-def _rank(kind: str, answer: str) -> int:
-    return hash64(f"{kind}:{answer}")
-
-
-RankedItem = tuple[str, int, PoolItem]  # distractor group, rank, item
-
-
-_NO_SENTENCE = Sentence(0, "", 0, 0)
-
-
-def _pool_fact(item: PoolItem) -> Fact:
-    """A pool fact without a sentence (distractors read kind, answer, value and unit)."""
-    kind, answer, value, unit = item
-    key = f"{kind}:{value if kind == 'date' else answer}"
-    return Fact(kind, answer, value, _NO_SENTENCE, 0, 0, answer, key, unit=unit)
-
-
-def distractor_pool(fact_lists: Iterable[Sequence[Fact]]) -> list[Fact]:
-    """Facts of the whole reading list for distractors: distinct answers, bounded per
-    distractor group."""
-    builder = PoolBuilder()
-    for facts in fact_lists:
-        builder.add(facts)
-    return builder.pool
-
-
-# --- what the list's last build knew -------------------------------------------------------
-
-
-# An article's card key, what its cards read of the pool, and the key of its notes.
-CardsRecord = tuple[str, PoolUse, str]
-
-
-class _Record(NamedTuple):
-    """What a build keeps of an article for the next build of its list (``_State``)."""
-
-    stat: Stat  # of the article's file
-    key: str  # the article's cache key
-    error: Exception | None
-    names: tuple[str, ...]
-    undated: bool
-    cards: CardsRecord | None
-
-    def extracted(self, entry: ArticleEntry) -> _Extracted:
-        """The article as pass 1 gives it (its answers are in the state's pool already)."""
-        result = ArticleResult(entry, error=self.error)
-        return _Extracted(self.key, result, (), frozenset(self.names), self.undated)
-
-
-class _State(NamedTuple):
-    """A build's account of its whole list, for the next build of the list: each article's
-    record by its entry, the distractor pool as pass 1 left it, the list's person names,
-    and the day it was made."""
-
-    records: dict[tuple[object, ...], tuple[Any, ...]]  # a _Record's fields (pickled faster)
-    heaps: dict[str, list[tuple[int, str, PoolItem]]]
-    names: tuple[str, ...]
-    day: int
-
-
-class _Recall:
-    """The list's files as they are now (each one's size and time, taken once) and what the
-    list's last build knew of them (``_State``, cached under ``key``). An article whose
-    entry and file are as they were is known without a lookup: its extraction's key, its
-    names, its card key and what its cards read of the pool come from the state. The
-    distractor pool is the state's plus what the other articles bring, as long as none of
-    the answers the list no longer has was in it (``pool_holds``); otherwise pass 1 goes
-    through every article's summary, as without a state."""
-
-    def __init__(
-        self, entries: Sequence[ArticleEntry], cache: ArticleCache, key: str | None
-    ) -> None:
-        self.key, self.cache = key, cache
-        self.stats = [_stat(entry) for entry in entries]
-        self.entry_keys = [_entry_key(entry) for entry in entries]
-        found = cache.get(key) if key is not None else None
-        self.state = found if isinstance(found, _State) else None
-        self.known: dict[int, _Record] = {}
-        self._matched: set[int] = set()  # the state's records the list still has, by id
-        if self.state is not None:
-            records = self.state.records
-            for i, stat in enumerate(self.stats):
-                fields = records.get(self.entry_keys[i]) if stat is not None else None
-                if fields is not None and fields[0] == stat:
-                    self.known[i] = _Record._make(fields)
-                    self._matched.add(id(fields))
-        self.cards: dict[int, CardsRecord] = {}  # pass 2's, by place in the list
-        self.remade: dict[int, str] = {}  # card keys of the articles pass 2 makes again
-        self.changed: set[str] | None = None  # the pool's groups that changed (``settle``)
-        self.in_pool: set[tuple[str, str]] = set()  # the state's pool: group and answer
-        if self.state is not None and self.known:
-            self.in_pool = {
-                (group, answer) for group, heap in self.state.heaps.items() for _, answer, _ in heap
-            }
-
-    def pool(self) -> PoolBuilder:
-        """The pool to add the other articles' answers to: the state's when some are known."""
-        builder = PoolBuilder()
-        if self.state is not None and self.known:
-            builder.heaps = {group: list(heap) for group, heap in self.state.heaps.items()}
-            builder.seen = set(self.in_pool)
-        return builder
-
-    def pool_holds(self, fresh: set[tuple[str, str]]) -> bool:
-        """Whether the state's pool, with the answers of the articles not known from it
-        (``fresh``: group and answer), is this list's: true unless an answer only the
-        articles no longer known had (edited, moved, gone) was in it. Their answers come
-        from their summaries in the cache (a missing one: false)."""
-        if self.state is None or not self.known:
-            return True
-        matched = self._matched
-        gone = [_Record._make(r).key for r in self.state.records.values() if id(r) not in matched]
-        summaries = self.cache.get_many([key + "-summary" for key in gone])
-        in_pool = self.in_pool
-        for key in gone:
-            summary = summaries.get(key + "-summary")
-            if not (isinstance(summary, tuple) and len(summary) == 4):
-                return False
-            for group, _, item in summary[1]:
-                if (group, item[1]) in in_pool and (group, item[1]) not in fresh:
-                    return False
-        return True
-
-    def forget(self) -> None:
-        self.known, self._matched = {}, set()
-
-    def settle(self, pool: PoolBuilder) -> None:
-        """After pass 1: which of the cards' pool groups may differ from the state's pool
-        (``changed``; None: any, the pool not being the state's). A pool item of group
-        ``date:10`` is a candidate in ``date:10`` and ``date``; one of a bare kind
-        (``number``: a number without a value) in any group of the kind."""
-        if not self.known:
-            self.changed = None
-            return
-        self.changed = set()
-        for group in pool.changed:
-            kind, colon, _ = group.partition(":")
-            self.changed.update((group, kind) if colon else (kind, kind + ":"))
-
-    def reads_unchanged(self, use: PoolUse) -> bool:
-        """Whether cards that read ``use`` of the state's pool read only groups that did not
-        change: they read the same now (the list's names being the same too)."""
-        changed = self.changed
-        if changed is None or not (isinstance(use, tuple) and len(use) == 2):
-            return False
-        try:
-            return not any(
-                group in changed or group.partition(":")[0] + ":" in changed for group, _ in use[0]
-            )
-        except (TypeError, ValueError, AttributeError):
-            return False
-
-    def recorded_cards(self, place: int, names: tuple[str, ...]) -> CardsRecord | None:
-        """A known article's card key, pool use and notes key, while the list's names are
-        the state's (they decide its full names, part of the key)."""
-        record = self.known.get(place)
-        if record is None or self.state is None or self.state.names != names:
-            return None
-        return record.cards
-
-    def _same(self, names: tuple[str, ...]) -> bool:
-        """Whether this build's state would be the last one's: every article known, none
-        gone, the same cards, names and pool, and the same day."""
-        state = self.state
-        return (
-            state is not None
-            and state.day == today()
-            and len(self.known) == len(self.stats)
-            and len(self._matched) == len(state.records)
-            and state.names == names
-            and self.changed == set()
-            and all(record.cards == self.cards.get(i) for i, record in self.known.items())
-        )
-
-    def made(self, place: int, use: PoolUse, notes_key: str | None) -> None:
-        """Record the cards pass 2 made again for the article at ``place``."""
-        key = self.remade.pop(place, None)
-        if key is not None:
-            self.cards[place] = (key, use, notes_key or _notes_key(key, use))
-
-    def touch(self) -> None:
-        """Once a day, mark the cache entries of the known articles read: nothing else
-        reads them while the state stands in for them, and the cache prunes by use."""
-        if self.state is None or self.state.day >= today():
-            return
-        keys = []
-        for record in self.known.values():
-            keys += [record.key, record.key + "-summary"]
-            if record.cards is not None:
-                card_key = record.cards[0]
-                keys += [card_key, card_key + "-pool", card_key + "-reads"]
-        self.cache.touch(keys)
-
-    def save(
-        self,
-        extracted: Sequence[_Extracted],
-        pool: PoolBuilder,
-        names: tuple[str, ...],
-        writer: CacheWriter,
-    ) -> None:
-        """Store this build's state for the next build of the list."""
-        if self.key is None or self._same(names):
-            return
-        records = {}
-        # The articles read the same rings (group and digest): each is pickled once.
-        rings: dict[object, Any] = {}
-        for i, item in enumerate(extracted):
-            stat = self.stats[i]
-            if stat is None or item.key is None:
-                continue
-            cards = self.cards.get(i)
-            if cards is not None:
-                key, (read, digest), notes = cards
-                read = tuple(rings.setdefault(ring, ring) for ring in read)
-                cards = (key, (rings.setdefault(read, read), digest), notes)
-            records[self.entry_keys[i]] = (
-                stat, item.key, item.result.error, tuple(sorted(item.names)),
-                item.undated, cards,
-            )  # fmt: skip
-        state = _State(records, pool.heaps, names, today())
-        writer.add([(self.key, dumps(state))])
-
-
 @dataclass(frozen=True)
 class _CardContext:
     """What every article's cards depend on besides the article: set once per worker.
@@ -618,12 +305,12 @@ def _card_key(extracted: _Extracted, context: _CardContext) -> str | None:
 
 
 def _card_probes(
-    items: Sequence[_Extracted], recall: _Recall | None = None, names: tuple[str, ...] = ()
+    items: Sequence[_Extracted], recall: Recall | None = None, names: tuple[str, ...] = ()
 ) -> Iterator[Any]:
     """For each article, a finished result (failed article, or cards in the cache or the
     package), else the work for a worker; the cache is read a chunk at a time. ``recall``
     gives the card keys and pool uses of articles known from the last build (while the
-    list's ``names`` are the same), and takes every article's (``_Recall.cards``)."""
+    list's ``names`` are the same), and takes every article's (``Recall.cards``)."""
     context = _CONTEXT
     assert context is not None
     cache = context.cache
@@ -654,13 +341,13 @@ def _card_probes(
         # The package's notes are found by what made them: the card key and what the cards
         # read of the pool (another build may have stored other reads under the key since).
         # Valid cards known from the state read what they read then: the same notes key.
-        notes_keys = {k: notes_before.get(k) or _notes_key(k, use) for k, use in valid.items()}
+        notes_keys = {k: notes_before.get(k) or notes_cache_key(k, use) for k, use in valid.items()}
         if recall is not None:
             for place, key in enumerate(keys, start):
                 if key is not None and key in valid:
                     recall.cards[place] = (key, valid[key], notes_keys[key])
                 elif key is not None:
-                    recall.remade[place] = key  # recorded once made (``_Recall.made``)
+                    recall.remade[place] = key  # recorded once made (``Recall.made``)
         kept = {k for k, n in notes_keys.items() if context.reuse is not None and context.reuse(n)}
         cached = cache.get_many(sorted(notes_keys.keys() - kept)) if cache is not None else {}
         for extracted, key in zip(chunk, keys, strict=True):
@@ -677,7 +364,7 @@ def _card_probes(
                 and isinstance(found[1], ArticleResult)
                 and found[0] == valid[key]  # made with what was checked (not since replaced)
             ):
-                yield replace(found[1], entry=entry, notes_key=_notes_key(key, found[0]))
+                yield replace(found[1], entry=entry, notes_key=notes_cache_key(key, found[0]))
             else:
                 yield _CardWork(extracted, key)
 
@@ -709,12 +396,6 @@ def _valid_uses(
         if use is not None and still_read(context.pool, use, reads.get(key + "-reads")):
             valid[key] = use
     return valid
-
-
-def _notes_key(key: str, use: PoolUse) -> str:
-    """Which notes: the card key and what the cards read of the pool (the readings' digest,
-    not the rings': notes whose readings are still right are kept when the rings change)."""
-    return make_key("notes", key, use[1])
 
 
 class _CardWork(NamedTuple):
@@ -796,7 +477,7 @@ def _cards_one(work: _CardWork) -> _Made:
         # As plain tuples: they are pickled to the build's process and to the cache.
         notes = tuple(n[:] for n in note_rows(result.cards, options.furigana, options.names))
         # The package needs the notes only: the rest stays in the worker.
-        notes_key = _notes_key(key, use) if key is not None else None
+        notes_key = notes_cache_key(key, use) if key is not None else None
         result = ArticleResult(result.entry, notes=notes, notes_key=notes_key)
     if key is not None and context.cache is not None:
         return _Made(result, key, dumps((use, result)), use, tuple(reads))
@@ -847,7 +528,7 @@ def iter_results(
     result its Anki note rows (``anki.note_rows``), made in the workers and cached;
     ``reuse(key)`` says which notes the package being written already holds (those results
     come with ``notes_key`` and no notes). With a ``cache``, what the list's last build
-    knew (``_Recall``) stands in for the lookups of the articles whose entry and file did
+    knew (``Recall``) stands in for the lookups of the articles whose entry and file did
     not change.
     """
     options = options or reading_list.options
@@ -858,8 +539,8 @@ def iter_results(
         extract = partial(_extract_pending, options=options, cache=cache, questions=with_cards)
         recall = None
         if cache is not None:
-            state_key = _state_key(reading_list, options, with_notes) if with_cards else None
-            recall = _Recall(entries, cache, state_key)
+            state_key = list_state_key(reading_list, options, with_notes) if with_cards else None
+            recall = Recall(entries, cache, state_key)
 
         def first_pass(
             report: Progress | None,
@@ -938,18 +619,6 @@ def iter_results(
                 recall.save(extracted, raw_pool, list_names, writer)
         finally:
             writer.flush()  # what was made is kept, even when the build stops early
-
-
-def _state_key(reading_list: ReadingList, options: Options, with_notes: bool) -> str:
-    """Where the list's state is kept: by the list's file (else its articles), the options
-    and whether notes are made. Any state is safe to use: each record is checked against
-    its article's entry and file, and the pool against what changed."""
-    where = (
-        os.path.abspath(reading_list.path)
-        if reading_list.path is not None
-        else tuple(e.label for e in reading_list.articles)
-    )
-    return make_key("list state", where, options, with_notes)
 
 
 @contextlib.contextmanager

@@ -85,7 +85,7 @@ def test_a_new_answer_of_one_group_leaves_the_other_groups_pools_alone() -> None
     """The pool keeps the first answers of each distractor group: a list with a thousand
     numbers of people still offers its three numbers of weeks, and one more number of
     people does not change them (every card reading them would be made again)."""
-    from quizgen.pipeline import POOL_PER_GROUP, PoolBuilder
+    from quizgen.pool import POOL_PER_GROUP, PoolBuilder
 
     def pool(people: int) -> list[tuple[str, str, object, str | None]]:
         builder = PoolBuilder()
@@ -106,7 +106,7 @@ def test_a_distractor_group_holds_every_candidate_of_its_facts() -> None:
     precision, ranges, other units, countries for cities are left out; nothing else)."""
     from quizgen.cards import pool_group
     from quizgen.distractors import choose_distractors, distractor_group
-    from quizgen.pipeline import _pool_fact
+    from quizgen.pool import pool_fact
 
     items = [
         ("date", "2023年3月10日", "2023-03-10", None),
@@ -131,7 +131,7 @@ def test_a_distractor_group_holds_every_candidate_of_its_facts() -> None:
         ("organisation", "日本銀行", None, None),
         ("term", "骨太の方針", None, None),
     ]
-    pool = [_pool_fact(item) for item in items]
+    pool = [pool_fact(item) for item in items]
     for fact in pool:
         group = pool_group(pool, distractor_group(fact)).facts
         members = [

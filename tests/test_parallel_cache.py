@@ -16,7 +16,7 @@ from conftest import DATA, DECKS
 
 import quizgen
 from quizgen import cache as cache_module
-from quizgen import pipeline
+from quizgen import liststate, pipeline
 from quizgen.cache import ArticleCache
 from quizgen.cli import main
 from quizgen.model import Options
@@ -749,7 +749,7 @@ def test_the_list_s_state_gives_what_a_build_from_scratch_gives_whatever_changed
     articles = sorted((tmp_path / "articles").glob("*.txt"))
     known: list[int] = []  # articles known from the state, at each rebuild
     forgot: list[int] = []
-    holds, forget = pipeline._Recall.pool_holds, pipeline._Recall.forget
+    holds, forget = liststate.Recall.pool_holds, liststate.Recall.forget
 
     def counting_holds(self, fresh):  # type: ignore[no-untyped-def]
         known.append(len(self.known))
@@ -759,8 +759,8 @@ def test_the_list_s_state_gives_what_a_build_from_scratch_gives_whatever_changed
         forgot.append(len(self.known))
         forget(self)
 
-    monkeypatch.setattr(pipeline._Recall, "pool_holds", counting_holds)
-    monkeypatch.setattr(pipeline._Recall, "forget", counting_forget)
+    monkeypatch.setattr(liststate.Recall, "pool_holds", counting_holds)
+    monkeypatch.setattr(liststate.Recall, "forget", counting_forget)
     key = lambda c: (c.guid, c.type, c.front, c.back, c.answer, c.choices, c.cloze)  # noqa: E731
 
     def append(path: Path, text: str) -> None:

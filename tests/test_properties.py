@@ -179,13 +179,13 @@ def test_the_pool_is_each_groups_smallest_ranked_distinct_answers(
     distractor group keeps the ``POOL_PER_GROUP`` distinct answers of smallest rank."""
     import pytest
 
-    from quizgen import pipeline
+    from quizgen import pool
     from quizgen.distractors import group_of
 
     items = [("number", f"{n}{unit}", n, unit) for unit, n in numbers]
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pipeline, "POOL_PER_GROUP", 4)
-        builder = pipeline.PoolBuilder()
+        patch.setattr(pool, "POOL_PER_GROUP", 4)
+        builder = pool.PoolBuilder()
         shuffled = list(items)
         rng.shuffle(shuffled)  # type: ignore[attr-defined]
         for start in range(0, len(shuffled), 7):  # an article's items at a time
@@ -193,6 +193,6 @@ def test_the_pool_is_each_groups_smallest_ranked_distinct_answers(
         expected = []
         for group in sorted({group_of(*item) for item in items}):
             answers = {item[1]: item for item in items if group_of(*item) == group}
-            ranked = sorted(answers.values(), key=lambda i: pipeline._rank(i[0], i[1]))
+            ranked = sorted(answers.values(), key=lambda i: pool.pool_rank(i[0], i[1]))
             expected += ranked[:4]
     assert sorted(builder.items) == sorted(expected)
