@@ -169,6 +169,7 @@ def _load(
 
 
 def _run(reading_list, options, strict: bool, with_cards: bool = True, quiet: bool = True):
+    from quizgen.errors import WorkerError
     from quizgen.pipeline import process
 
     progress = _Progress(quiet)
@@ -177,6 +178,8 @@ def _run(reading_list, options, strict: bool, with_cards: bool = True, quiet: bo
             reading_list, options, strict=strict, with_cards=with_cards, jobs=_jobs(),
             cache=_cache(), progress=progress,
         )  # fmt: skip
+    except WorkerError as exc:
+        _fail(exc.message, EXIT_SOME_FAILED)
     except KeyboardInterrupt:
         _fail("interrupted — nothing was written", 130)
     finally:
@@ -257,7 +260,7 @@ def main() -> None:
 def build(sources, card_types, max_facts, furigana, strict, quiet, output) -> None:
     """Build an Anki package (.apkg) from SOURCES."""
     from quizgen.anki import PackageBase, PackageWriter
-    from quizgen.errors import QuizgenError
+    from quizgen.errors import QuizgenError, WorkerError
     from quizgen.output import check_output
     from quizgen.pipeline import BuildResult, iter_results
 
@@ -303,6 +306,9 @@ def build(sources, card_types, max_facts, furigana, strict, quiet, output) -> No
     except _Stop as stop:
         progress.finish()
         _fail(str(stop), EXIT_SOME_FAILED)
+    except WorkerError as exc:
+        progress.finish()
+        _fail(exc.message, EXIT_SOME_FAILED)
     except QuizgenError as exc:
         progress.finish()
         _fail(exc.message)

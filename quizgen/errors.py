@@ -44,3 +44,7 @@ class NothingToLearnError(InputError):
 
 class OutputError(QuizgenError):
     """An output file cannot be written."""
+
+
+class WorkerError(QuizgenError):
+    """A worker process died while building some articles (killed, or out of memory)."""

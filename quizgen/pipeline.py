@@ -28,7 +28,7 @@ from quizgen.cards import (
     still_read,
 )
 from quizgen.clean import clean
-from quizgen.errors import NothingToLearnError, QuizgenError, ReadingListError
+from quizgen.errors import NothingToLearnError, QuizgenError, ReadingListError, WorkerError
 from quizgen.facts import NameIndex, canonicalise, extract_facts, person_names
 from quizgen.liststate import (
     Recall,
@@ -677,6 +677,7 @@ class _Workers:
         self.cache = cache
         self._executor: Any = None
         self._frozen = False
+        self._restarted = False  # workers started again after one died (once per build)
 
     def __enter__(self) -> _Workers:
         return self
@@ -722,22 +723,48 @@ class _Workers:
         pending: deque[Any] = deque()  # results, or _Slot for works
         unsent: list[_Slot] = []
 
-        def send() -> None:
-            works = [slot.work for slot in unsent]
-            future = self._executor.submit(_remote_batch, fn, works, self.cache)
-            for index, slot in enumerate(unsent):
-                slot.future, slot.index, slot.work = future, index, None
+        def send(slots: list[_Slot]) -> None:
+            # The works stay with their slots until resolved: sent again if a worker dies.
+            future = self._executor.submit(_remote_batch, fn, [s.work for s in slots], self.cache)
+            for index, slot in enumerate(slots):
+                slot.future, slot.index = future, index
+
+        def send_unsent() -> None:
+            send(unsent)
             unsent.clear()
 
-        def resolve(head: Any) -> Any:
-            if not isinstance(head, _Slot):
-                return head
+        def resolve(head: _Slot) -> Any:
             if head.future is None and self._executor is None:
                 unsent.remove(head)
                 return fn(head.work)
             if head.future is None:
-                send()
-            return head.future.result()[head.index]
+                send_unsent()
+            while True:
+                try:
+                    return head.future.result()[head.index]
+                except Exception as exc:
+                    from concurrent.futures.process import BrokenProcessPool  # with the workers
+
+                    if not isinstance(exc, BrokenProcessPool):
+                        raise
+                    restart(head)
+
+        def restart(head: _Slot) -> None:
+            """A worker was killed (out of memory?) or crashed: once, the works in flight go
+            to new workers; the second time, the build stops and says which articles."""
+            in_flight = [
+                slot
+                for slot in (head, *pending)
+                if isinstance(slot, _Slot) and slot.future is not None and not _done(slot)
+            ]
+            if self._restarted:
+                raise _worker_error(head.future, in_flight) from None
+            self._restarted = True
+            log.warning("a worker process stopped; its articles are sent to a new one")
+            self._executor.shutdown(wait=True)
+            self._start()
+            for start in range(0, len(in_flight), batch):
+                send(in_flight[start : start + batch])
 
         for work in items:
             if done_type is not None and isinstance(work, done_type):
@@ -749,13 +776,15 @@ class _Workers:
                 if self._executor is None and len(unsent) >= START_WORKERS_AT:
                     self._start()
                 if self._executor is not None and len(unsent) >= batch:
-                    send()
+                    send_unsent()
             while pending and (len(pending) >= window or not isinstance(pending[0], _Slot)):
-                yield resolve(pending.popleft())
+                head = pending.popleft()
+                yield resolve(head) if isinstance(head, _Slot) else head
         if unsent and self._executor is not None:
-            send()
+            send_unsent()
         while pending:
-            yield resolve(pending.popleft())
+            head = pending.popleft()
+            yield resolve(head) if isinstance(head, _Slot) else head
 
     def _start(self) -> Any:
         import multiprocessing
@@ -779,7 +808,8 @@ START_WORKERS_AT = 16
 
 
 class _Slot:
-    """A work's place in the output order: kept here, or sent (``future``, ``index``)."""
+    """A work's place in the output order: waiting here, or sent (``future``, ``index``;
+    the work is kept until its result is in, to be sent again if its worker dies)."""
 
     __slots__ = ("future", "index", "work")
 
@@ -787,3 +817,29 @@ class _Slot:
         self.work: Any = work
         self.future: Any = None
         self.index = 0
+
+
+def _worker_error(future: Any, slots: list[_Slot]) -> WorkerError:
+    """The error of a build whose workers died twice, naming the articles they had."""
+    labels = [_label(slot.work) for slot in slots if slot.future is future]
+    more = f" and {len(labels) - 1} more" if len(labels) > 1 else ""
+    return WorkerError(
+        labels[0] + more if labels else "",
+        "a worker process stopped twice while processing this (killed, or out of memory);"
+        " nothing was written",
+        "free some memory and run again (what was done is cached), or use --jobs 1",
+    )
+
+
+def _done(slot: _Slot) -> bool:
+    """Whether a sent work's result came back (before its worker died, for instance)."""
+    future = slot.future
+    return bool(future.done() and not future.cancelled() and future.exception() is None)
+
+
+def _label(work: Any) -> str:
+    if isinstance(work, _Pending):
+        return work.entry.label
+    if isinstance(work, _CardWork):
+        return work.extracted.result.entry.label
+    return ""

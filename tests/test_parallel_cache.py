@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import sqlite3
 import zipfile
 from collections.abc import Callable
@@ -92,6 +94,67 @@ def test_parallel_results_keep_list_order_and_cards(
     assert [r.entry.label for r in one.results] == [r.entry.label for r in two.results]
     key = lambda c: (c.guid, c.type, c.front, c.back, c.answer, c.choices, c.cloze)  # noqa: E731
     assert [key(c) for c in one.cards] == [key(c) for c in two.cards]
+
+
+def _dying_worker(
+    monkeypatch: pytest.MonkeyPatch, stage: str, label: str, deaths: Path, times: int
+) -> None:
+    """The worker process that reaches ``stage`` (extract or cards) for the article whose
+    label ends with ``label`` is killed, at most ``times`` times (counted in ``deaths``,
+    shared by the processes)."""
+    parent = os.getpid()
+    name = "_extract" if stage == "extract" else "_with_cards"
+    original = getattr(pipeline, name)
+
+    def dying(*args):  # type: ignore[no-untyped-def]
+        entry = args[1] if stage == "extract" else args[0].entry
+        if os.getpid() != parent and entry.label.endswith(label):
+            with deaths.open("a") as log:
+                log.write("x")
+            if len(deaths.read_text()) <= times:
+                os.kill(os.getpid(), signal.SIGKILL)
+        return original(*args)
+
+    monkeypatch.setattr(pipeline, name, dying)
+
+
+def test_a_worker_that_dies_once_costs_the_build_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Killed by the system (out of memory) or crashed: its articles go to new workers.
+    list_path = _corpus(tmp_path)
+    serial, parallel = tmp_path / "serial.apkg", tmp_path / "parallel.apkg"
+    build = ["build", str(list_path), "--no-cache", "-o"]
+    assert CliRunner().invoke(main, [*build, str(serial), "--jobs", "1"]).exit_code == 0
+    started = _really_parallel(monkeypatch)
+    deaths = tmp_path / "deaths"
+    victim = sorted((tmp_path / "articles").iterdir())[5]
+    _dying_worker(monkeypatch, "cards", victim.name, deaths, times=1)
+    run = CliRunner().invoke(main, [*build, str(parallel), "--jobs", "2"])
+    assert run.exit_code == 0, run.output
+    assert deaths.read_text() == "xx"  # died, then made its cards in a new worker
+    assert started == [2, 2, 2]  # the second pass's workers, started again
+    assert _notes(parallel) == _notes(serial)
+
+
+@pytest.mark.parametrize("command", ["build", "cards"])
+def test_a_worker_that_dies_twice_stops_the_build_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    list_path = _corpus(tmp_path)
+    out = tmp_path / "out.apkg"
+    _really_parallel(monkeypatch)
+    victim = sorted((tmp_path / "articles").iterdir())[5]
+    _dying_worker(monkeypatch, "extract", victim.name, tmp_path / "deaths", times=99)
+    output = ["-o", str(out)] if command == "build" else []
+    run = CliRunner().invoke(main, [command, str(list_path), "--no-cache", *output])
+    assert run.exit_code == 1, run.output
+    errors = [line for line in run.output.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1 and victim.name in errors[0], run.output
+    assert "a worker process stopped twice" in errors[0] and "--jobs 1" in errors[0]
+    assert "Traceback" not in run.output
+    assert not out.exists()
+    assert "[cloze]" not in run.output  # nothing shown either
 
 
 class _Counter:
