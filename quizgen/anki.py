@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from quizgen.apkgzip import MAX_SIZE, Previous, Segments, write_apkg
 from quizgen.dates import format_published
+from quizgen.errors import OutputError
 from quizgen.escape import escape_field
 from quizgen.model import Article, Card, NoteFields, NoteRow
 from quizgen.output import atomic_path
@@ -343,6 +344,19 @@ class PackageWriter:
         self.previous: dict[str, NoteIds] = {}  # what the base collection holds, by key
         self.held: dict[str, NoteIds] = {}  # what this package holds, by key
         self.deck_id = deck_id(deck_name)
+        self._work: tempfile.TemporaryDirectory[str] | None = None
+        self._previous_zip: Previous | None = None
+        self._conn: sqlite3.Connection | None = None
+        try:
+            with self._writing():
+                self._open(deck_name, description)
+        except BaseException:
+            self.abort()
+            raise
+
+    def _open(self, deck_name: str, description: str) -> None:
+        """The working collection: the base's copy, else a new one with the note types."""
+        base = self.base
         if base is not None:
             base.dir.mkdir(parents=True, exist_ok=True)
         # In the base's directory, the finished collection is moved (not copied) there.
@@ -350,7 +364,6 @@ class PackageWriter:
             prefix=".quizgen-", dir=base.dir if base is not None else None
         )
         self.db_path = os.path.join(self._work.name, "collection.anki2")
-        self._previous_zip: Previous | None = None
         loaded = base.load() if base is not None else None
         if loaded is not None:
             try:
@@ -438,10 +451,11 @@ class PackageWriter:
                      0, 0, 0, 0, "")
                 )  # fmt: skip
         # The rows genanki's Note.write_to_db and Card.write_to_db write, in two statements.
-        self._cursor.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", note_values)
-        self._cursor.executemany(
-            "INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_values
-        )
+        with self._writing():
+            self._cursor.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", note_values)
+            self._cursor.executemany(
+                "INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_values
+            )
         if key is not None and key not in self.held:
             self.held[key] = (tuple(v[0] for v in note_values), len(card_values))
         self.notes += len(rows)
@@ -467,19 +481,21 @@ class PackageWriter:
         (free,) = self._cursor.execute("PRAGMA freelist_count").fetchone()
         (pages,) = self._cursor.execute("PRAGMA page_count").fetchone()
         if free > pages // 4:
-            self._conn.execute("VACUUM")
+            self._cursor.execute("VACUUM")
 
     def close(self) -> None:
         """Write the package file (atomically) and remove the working files."""
+        assert self._conn is not None
         try:
-            if self.previous:
-                self._drop_unkept()
-            for _, sql in self._indexes:
-                self._cursor.execute(sql)
-            self._conn.commit()
-            if self.previous:
-                self._compact()
-            self._conn.close()
+            with self._writing():
+                if self.previous:
+                    self._drop_unkept()
+                for _, sql in self._indexes:
+                    self._cursor.execute(sql)
+                self._conn.commit()
+                if self.previous:
+                    self._compact()
+                self._conn.close()
             if os.path.getsize(self.db_path) > MAX_SIZE:
                 import zipfile  # with zip64: only for a collection over 2 GB
 
@@ -500,13 +516,30 @@ class PackageWriter:
     def _cleanup(self) -> None:
         if self._previous_zip is not None:
             self._previous_zip.close()
-        self._work.cleanup()
+        if self._work is not None:
+            self._work.cleanup()
 
     def abort(self) -> None:
         """Drop everything: the previous package (if any) stays as it was."""
-        with contextlib.suppress(sqlite3.Error):
-            self._conn.close()
+        if self._conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.close()
         self._cleanup()
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """The working collection's errors (a full disk, mostly) as one ``OutputError``."""
+        try:
+            yield
+        except (OSError, sqlite3.Error) as exc:
+            where = str(self.base.dir) if self.base is not None else tempfile.gettempdir()
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            setting = "QUIZGEN_CACHE_DIR" if self.base is not None else "TMPDIR"
+            raise OutputError(
+                where,
+                f"the package being built cannot be written here ({reason})",
+                f"free some space, or set {setting} to another place",
+            ) from None
 
     def __enter__(self) -> PackageWriter:
         return self

@@ -6,6 +6,7 @@ An interrupted or failed build leaves the previous output untouched and no parti
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -49,11 +50,18 @@ def atomic_path(path: Path) -> Iterator[str]:
         os.replace(tmp, path)
     except OSError as exc:
         raise OutputError(
-            str(path), f"cannot be written ({exc.strerror or exc})", "close it or choose another -o"
+            str(path), f"cannot be written ({exc.strerror or exc})", _fix(exc, "choose another -o")
         ) from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def _fix(error: OSError, other: str) -> str:
+    """What to do about a failed write: a full disk is not a locked file."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"free some space or {other}"
+    return f"close it or {other}"
 
 
 def write_text_atomic(path: Path, text: str) -> None:

@@ -3,7 +3,10 @@ and no half-written output; one bad article does not lose the others."""
 
 from __future__ import annotations
 
+import errno
 import os
+import sqlite3
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -191,6 +194,56 @@ def test_read_only_output_file(tmp_path: Path) -> None:
     result = build(str(article), "-o", str(out))
     assert result.exit_code == 2 and "not writable" in result.output
     assert out.read_bytes() == b"previous"
+
+
+def test_full_disk_where_the_package_is_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The package is built in a working collection (in the cache directory, or the
+    # temporary one): SQLite's page limit gives the error a full disk gives.
+    article = _one(tmp_path, "a.txt", GOOD)
+    out = _one(tmp_path, "o.apkg", b"previous")
+    connect = sqlite3.connect
+
+    def small(path: str, *args, **kwargs):  # type: ignore[no-untyped-def]
+        conn = connect(path, *args, **kwargs)
+        if str(path).endswith("collection.anki2"):
+            conn.execute("PRAGMA max_page_count = 17")  # the schema takes 16
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", small)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.setenv("TMPDIR", str(work))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
+    for flags in (["--no-cache"], []):
+        result = build(str(article), "-o", str(out), *flags)
+        assert result.exit_code == 2, result.output
+        lines = result.output.splitlines()
+        assert len(lines) == 1 and "database or disk is full" in lines[0], result.output
+        setting = "TMPDIR" if flags else "QUIZGEN_CACHE_DIR"
+        assert lines[0].endswith(f"free some space, or set {setting} to another place")
+        assert out.read_bytes() == b"previous"
+    assert not list(work.iterdir())  # the working copy is gone
+    assert not [p for p in tmp_path.rglob(".quizgen-*")]
+
+
+def test_full_disk_where_the_output_goes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    article = _one(tmp_path, "a.txt", GOOD)
+    out = _one(tmp_path, "o.apkg", b"previous")
+
+    def full(*args: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("quizgen.anki.write_apkg", full)
+    result = build(str(article), "-o", str(out))
+    assert result.exit_code == 2
+    assert result.output == (
+        f"Error: {out}: cannot be written (No space left on device)"
+        " — free some space or choose another -o\n"
+    )
+    assert out.read_bytes() == b"previous"
+    assert {p.name for p in tmp_path.iterdir()} == {"a.txt", "o.apkg"}
 
 
 @pytest.mark.parametrize(
