@@ -17,6 +17,8 @@ import hashlib
 import os
 import pickle
 import sqlite3
+import stat
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
@@ -62,6 +64,39 @@ def cache_dir() -> Path:
         return Path(env)
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "quizgen"
+
+
+def unwritable(path: Path) -> str | None:
+    """Why the directory ``path`` cannot be made or written (None: it can)."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    if not os.access(path, os.W_OK | os.X_OK):
+        return "not writable"
+    return None
+
+
+def private_temp_dir(name: str) -> Path:
+    """A directory of this user's own in the temporary one, for what the cache directory
+    cannot keep (read-only): ``quizgen-<uid>/name``, mode 0700, reused only while it is
+    this user's and private, else a new one for this run."""
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    base = Path(tempfile.gettempdir()) / f"quizgen-{uid if uid is not None else 'user'}"
+    try:
+        base.mkdir(mode=0o700, exist_ok=True)
+        info = os.lstat(base)
+        if (
+            not stat.S_ISDIR(info.st_mode)
+            or info.st_mode & 0o077
+            or (uid is not None and info.st_uid != uid)
+        ):
+            raise PermissionError(f"{base} is not private")
+        path = base / name
+        path.mkdir(exist_ok=True)
+    except OSError:
+        return Path(tempfile.mkdtemp(prefix=f"quizgen-{name}-"))
+    return path
 
 
 @lru_cache(maxsize=1)

@@ -62,10 +62,24 @@ def _jobs() -> int:
 
 
 def _cache() -> Any:
-    """The user's article cache; None with --no-cache (articles then stay in memory)."""
-    from quizgen.cache import ArticleCache
+    """The user's article cache; None with --no-cache (articles then stay in memory), and
+    when its directory cannot be written (said once)."""
+    from quizgen.cache import ArticleCache, unwritable
 
-    return None if _SETTINGS["no_cache"] else ArticleCache()
+    if _SETTINGS["no_cache"]:
+        return None
+    cache = ArticleCache()
+    problem = unwritable(cache.root)
+    if problem is not None:
+        _SETTINGS["no_cache"] = True
+        logging.getLogger("quizgen").warning(
+            "%s: the cache cannot be used (%s): working without it, as with --no-cache"
+            " — set QUIZGEN_CACHE_DIR to a writable directory",
+            cache.root,
+            problem,
+        )
+        return None
+    return cache
 
 
 class _Progress:

@@ -122,9 +122,12 @@ def _dicdir() -> Path:
 
 
 def _dict_cache() -> Path:
-    from quizgen.cache import cache_dir
+    """Where the names dictionary and MeCab's resource file are kept: the cache directory,
+    else (read-only, say) a private directory in the temporary one."""
+    from quizgen.cache import cache_dir, private_temp_dir, unwritable
 
-    return cache_dir() / "dict"
+    where = cache_dir() / "dict"
+    return where if unwritable(where) is None else private_temp_dir("dict")
 
 
 def compile_user_dictionary(entries: list[NameEntry]) -> Path:

@@ -196,6 +196,38 @@ def test_read_only_output_file(tmp_path: Path) -> None:
     assert out.read_bytes() == b"previous"
 
 
+def test_a_cache_directory_that_cannot_be_written_costs_only_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A read-only home, or a file in the way: the build goes on without the cache, says so
+    # once, and keeps its names dictionary in a private temporary directory instead.
+    _one(tmp_path, "a.txt", GOOD)
+    (tmp_path / "l.yaml").write_text(
+        "deck: t\noptions: {names: [架空太郎]}\narticles: [a.txt]\n", "utf-8"
+    )
+    blocker = _one(tmp_path, "blocker", "a file, not a directory")
+    monkeypatch.setenv("QUIZGEN_CACHE_DIR", str(blocker / "quizgen"))
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
+    out = tmp_path / "o.apkg"
+    result = build(str(tmp_path / "l.yaml"), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if line.startswith("Warning: ")]
+    assert warnings == [
+        f"Warning: {blocker / 'quizgen'}: the cache cannot be used (Not a directory): working"
+        " without it, as with --no-cache — set QUIZGEN_CACHE_DIR to a writable directory"
+    ]
+    assert "Traceback" not in result.output
+    col = import_into_anki(tmp_path / "anki.anki2", out)
+    assert col.note_count() > 10
+    col.close()
+    (private,) = temp.iterdir()
+    assert private.stat().st_mode & 0o777 == 0o700
+    assert [p.suffix for p in (private / "dict").iterdir()].count(".dic") == 1
+
+
 def test_full_disk_where_the_package_is_made(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
