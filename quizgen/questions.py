@@ -105,6 +105,10 @@ def interrogative(fact: Fact) -> str:
             return "どれだけ"
         if unit in ("%", "パーセント"):
             return "何%"
+        if unit == "震度":
+            return "震度いくつ"  # the fact is 震度5強: the unit comes first
+        if unit == "M":
+            return "いくつ"  # マグニチュード7.6, M7.6: the fact is the number alone
         if unit:
             return "何" + unit
         return "いくつ"
@@ -184,6 +188,7 @@ def _predicate(tokens: tuple[Token, ...], begin: int, free: bool = False) -> tup
     cannot sit inside a relative clause further on and those are skipped.
     """
     i = begin
+    crossed = False  # a comma between the fact and the predicate (…会合で、)
     while i < len(tokens):
         t = tokens[i]
         if t.surface in ("。", "！", "？"):
@@ -234,6 +239,7 @@ def _predicate(tokens: tuple[Token, ...], begin: int, free: bool = False) -> tup
                 (prev.pos1 == "助詞" and prev.surface in ("で", "では", "には", "から", "まで"))
                 or (free and prev.pos1 in ("名詞", "接尾辞"))
             ):
+                crossed = True
                 i += 1  # …会合で、: an adverbial phrase of the same clause
                 continue
             return None  # a second clause: the question would need more than this one
@@ -252,6 +258,54 @@ def _predicate(tokens: tuple[Token, ...], begin: int, free: bool = False) -> tup
     else:
         return None
     first = i
+    last = _group_end(tokens, i)
+    if (
+        last + 1 < len(tokens)
+        and tokens[last + 1].pos1 == "名詞"
+        and tokens[last].pos1 == "助動詞"
+        and tokens[last].base not in ("だ", "です")
+    ):
+        # …立候補しない考えを: the auxiliary ends a relative clause, not the sentence.
+        return _predicate(tokens, last + 1, free) if free else None
+    # …すると(まで)語った: a quoted predicate extends to the verb of speaking, for a fact
+    # of the speaker's clause: the topic (習は…), or one set off by a comma (14日、). A fact
+    # inside the quotation (気象庁は、東京で桜が満開になったと発表した: 東京) is asked
+    # with the quoted predicate alone (桜が満開になったのはどこか).
+    k = last + 1
+    if (
+        (free or crossed)
+        and k < len(tokens)
+        and tokens[k].surface == "と"
+        and tokens[k].pos1 == "助詞"
+    ):
+        m = k + 1
+        while m < len(tokens) and tokens[m].surface in ("まで", "も", "は"):
+            m += 1
+        n = m
+        while n < len(tokens) and tokens[n].pos1 == "名詞" and tokens[n].pos2 == "普通名詞":
+            n += 1
+        if (
+            n == m
+            and n + 1 < len(tokens)
+            and tokens[n].pos1 == "形状詞"
+            and tokens[n + 1].surface == "に"
+        ):
+            n += 2  # 明らかにした
+        if (
+            n < len(tokens)
+            and tokens[n].pos1 == "動詞"
+            and (
+                tokens[m].base.startswith(SPEECH_VERBS)
+                or tokens[n - 1].base.startswith(SPEECH_VERBS)
+            )
+        ):
+            return first, _group_end(tokens, n)
+    return first, last
+
+
+def _group_end(tokens: tuple[Token, ...], i: int) -> int:
+    """The last token of the predicate that starts at ``i``: its auxiliaries and dependent
+    verbs (…している, …された)."""
     last = i
     j = i + 1
     while j < len(tokens):
@@ -274,32 +328,7 @@ def _predicate(tokens: tuple[Token, ...], begin: int, free: bool = False) -> tup
             j += 2
         else:
             break
-    if (
-        last + 1 < len(tokens)
-        and tokens[last + 1].pos1 == "名詞"
-        and tokens[last].pos1 == "助動詞"
-        and tokens[last].base not in ("だ", "です")
-    ):
-        # …立候補しない考えを: the auxiliary ends a relative clause, not the sentence.
-        return _predicate(tokens, last + 1, free) if free else None
-    # …すると(まで)語った: a quoted predicate extends to the verb of speaking.
-    k = last + 1
-    if k < len(tokens) and tokens[k].surface == "と" and tokens[k].pos1 == "助詞":
-        m = k + 1
-        while m < len(tokens) and tokens[m].surface in ("まで", "も", "は"):
-            m += 1
-        n = m
-        while n < len(tokens) and tokens[n].pos1 == "名詞" and tokens[n].pos2 == "普通名詞":
-            n += 1
-        if n < len(tokens) and (
-            tokens[m].base.startswith(SPEECH_VERBS) or tokens[n - 1].base.startswith(SPEECH_VERBS)
-            if n > m
-            else tokens[m].base.startswith(SPEECH_VERBS)
-        ):
-            sub = _predicate(tokens, m)
-            if sub is not None and sub[0] <= n:
-                return first, sub[1]
-    return first, last
+    return last
 
 
 def _segments(tokens: tuple[Token, ...], end: int) -> list[tuple[int, int]]:

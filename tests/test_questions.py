@@ -32,6 +32,20 @@ CASES = [
     # A person who is the topic; a quoted clause extends to the verb of speaking, まで dropped.
     ("習はプーチンの大統領続投を支持するとまで語った。", dt.date(2023, 3, 29), "習近平",
      "プーチンの大統領続投を支持すると語ったのは誰か。"),
+    # A place inside a quotation belongs to the quoted clause, not to the verb of speaking:
+    # the question ends with the quoted predicate (not "…と発表したのはどこか", which asks
+    # who announced it).
+    ("気象庁は1日、東京で桜が満開になったと発表した。", dt.date(2024, 5, 1), "東京",
+     "桜が満開になったのはどこか。"),
+    # The date of the announcement goes with the verb of speaking, 明らかにした included.
+    ("政府は2日、北海道で震度5強の地震があったと明らかにした。", dt.date(2024, 5, 3), "2024年5月2日",
+     "政府が北海道で震度5強の地震があったと明らかにしたのはいつか。"),
+    # 震度 comes before its number: 震度いくつ, not 何震度.
+    ("政府は2日、北海道で震度5強の地震があったと明らかにした。", dt.date(2024, 5, 3), "震度5強",
+     "北海道で震度いくつの地震があったか。"),
+    # A magnitude: the fact is the number after マグニチュード.
+    ("能登半島でマグニチュード7.6の地震が起きた。", dt.date(2024, 1, 2), "7.6",
+     "能登半島でマグニチュードいくつの地震が起きたか。"),
     # A leading circumstantial phrase (…で、) is kept.
     ("植田和男総裁は会合後の記者会見で「物価が上がっている」と述べた。", dt.date(2024, 3, 19), "植田和男",
      "会合後の記者会見で「物価が上がっている」と述べたのは誰か。"),
