@@ -185,6 +185,7 @@ def find_dates(
     ['2023-03-10']
     """
     spans: list[DateSpan] = []
+    dated: dt.date | None = None  # the last day of this sentence written with its year
     for m in DATE_RE.finditer(text):
         if m.end() == m.start():
             continue
@@ -207,11 +208,13 @@ def find_dates(
         ):
             continue  # 前年同月比: a base of comparison, not an event's date
         try:
-            span = _resolve(m, text, published, anchor)
+            span = _resolve(m, text, published, anchor, dated)
         except (ValueError, OverflowError):
             continue
         if span is None:
             continue
+        if span[1] is not None and (m.group("year") or m.group("era") or m.group("year2")):
+            dated = span[1]
         start = m.start("hon") if m.group("hon") else m.start()
         end = m.end()
         # Trailing day parts and approximations belong to the span only after a real date.
@@ -222,8 +225,15 @@ def find_dates(
 
 
 def _resolve(
-    m: re.Match[str], text: str, published: dt.date | None, anchor: dt.date | None
+    m: re.Match[str],
+    text: str,
+    published: dt.date | None,
+    anchor: dt.date | None,
+    dated: dt.date | None = None,
 ) -> tuple[str, dt.date | None] | None:
+    """The ISO value of a date expression, and the day it names. ``dated``: an earlier
+    day of the same sentence written with its year, which a later month and day without
+    one share (2025年4月13日に開幕し、10月13日まで開かれる: 2025-10-13)."""
     g = m.group
     tense = tense_after(text[m.end() :])
     year: int | None = None
@@ -276,6 +286,16 @@ def _resolve(
             elif not candidate_ok or day > published.day + 1:
                 year, month = _shift_month(year, month, -1)
         fixed_year = True
+    if (
+        month is not None
+        and year is None
+        and dated is not None
+        and (published is None or dated.year != published.year)
+        and (month, day or 1) > (dated.month, dated.day)
+    ):
+        # Later in the same year as the sentence's dated day: the same year (not when it
+        # is the same day again: 2011年3月11日の震災から13年の3月11日).
+        year = dated.year
     if month is not None and year is None:
         if published is None:
             return None

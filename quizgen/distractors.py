@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
+import re
 from collections.abc import Iterable
 
 from quizgen.dates import format_answer
@@ -69,24 +70,48 @@ def _date_candidates(value: str) -> list[str]:
     return out
 
 
-def format_number(value: float, unit: str | None) -> str:
-    """Japanese display of a number with its unit: 600000000, ユーロ → 6億ユーロ."""
+def format_number(value: float, unit: str | None, like: str = "") -> str:
+    """Japanese display of a number with its unit, written the way ``like`` (the answer)
+    writes its number: 4万109円 → 8万218円, 40,109円 → 80,218円; 600000000 ユーロ → 6億ユーロ
+    when ``like`` says nothing. Decimals as many as ``like`` has (1.76度 → 3.52度)."""
     unit = unit or ""
     if isinstance(value, float) and not value.is_integer():
-        return f"{value:g}{unit}"
+        return f"{value:.{max(_decimals(like), 1)}f}".rstrip("0").rstrip(".") + unit
     n = int(value)
-    if n >= 100_000_000 and n % 1_000_000 == 0:
-        oku, man = divmod(n // 10_000, 10_000)
-        return f"{oku}億" + (f"{man}万" if man else "") + unit
-    if n >= 10_000 and n % 1000 == 0:
-        man, rest = divmod(n, 10_000)
-        return f"{man}万" + (f"{rest}" if rest else "") + unit
-    return f"{n:,}{unit}" if n >= 10_000 else f"{n}{unit}"
+    written = like.removesuffix(unit) if unit else like  # the number as the answer writes it
+    if any(mark in written for mark in "万億兆") or (not like and n >= 10_000 and n % 1000 == 0):
+        return _kanji_units(n) + unit
+    if "," in written or (not like and n >= 10_000):
+        return f"{n:,}{unit}"
+    return f"{n}{unit}"
 
 
-def _number_candidates(value: float, unit: str | None) -> list[str]:
+def _decimals(like: str) -> int:
+    """How many decimals the number of ``like`` has (1.76度 → 2)."""
+    found = _DECIMALS_RE.search(like)
+    return len(found.group(1)) if found else 0
+
+
+_DECIMALS_RE = re.compile(r"[0-9]\.([0-9]+)")
+
+
+def _kanji_units(n: int) -> str:
+    """A number in 兆, 億 and 万 (124350000 → 1億2435万)."""
+    if n < 10_000:
+        return str(n)
+    text = ""
+    for size, mark in ((10**12, "兆"), (10**8, "億"), (10**4, "万")):
+        if n >= size:
+            text += f"{n // size}{mark}"
+            n %= size
+    return text + (str(n) if n else "")
+
+
+def _number_candidates(value: float, unit: str | None, like: str = "") -> list[str]:
     if unit == "分の":
         return []
+    prefix = next((p for p in NUMBER_PREFIXES if like.startswith(p)), "")
+    decimals = _decimals(like)
     out = []
     for factor in (2, 0.5, 1.5, 3, 0.25, 10):
         candidate = value * factor
@@ -95,9 +120,24 @@ def _number_candidates(value: float, unit: str | None) -> list[str]:
                 continue
             candidate = round(candidate)
         else:
-            candidate = round(candidate, 1)
-        out.append(format_number(candidate, unit))
+            candidate = round(candidate, max(decimals, 1))
+        out.append(prefix + format_number(candidate, unit, like))
     return out
+
+
+# What may come before an answer's number (約34万人): its distractors take it too.
+NUMBER_PREFIXES = (
+    "約",
+    "およそ",
+    "最大",
+    "最高",
+    "最低",
+    "推定",
+    "少なくとも",
+    "計",
+    "合計",
+    "総額",
+)
 
 
 def _display(fact: Fact) -> str:
@@ -139,7 +179,7 @@ def choose_distractors(
         return out
     if fact.kind == "number" and isinstance(fact.value, int | float):
         add(f.answer for f in pool if f.kind == "number" and f.unit == fact.unit)
-        add(_number_candidates(fact.value, fact.unit))
+        add(_number_candidates(fact.value, fact.unit, fact.answer))
         return out
     if fact.kind == "place":
         # Same granularity: countries for a country, other places for a city or a region.

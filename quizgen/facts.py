@@ -69,11 +69,14 @@ ORG_SUFFIXES = (
     "大学", "銀行", "省", "庁", "機構", "委員会", "党", "社", "株式会社", "協会", "連合", "研究所", "財団",
     "機関", "基金", "裁判所", "議会", "政府", "軍", "警察", "証券", "商事", "自動車", "電機", "工業", "航空",
     "鉄道", "新聞", "放送", "グループ", "ホールディングス", "センター", "連盟", "組合", "学会", "病院",
-    "取引所", "公社", "重工", "製作所", "電力", "通信", "本部", "署",
+    "取引所", "公社", "重工", "製作所", "電力", "通信", "本部", "署", "局",
 )  # fmt: skip
+# Also the end of a common noun (電気自動車, 軽自動車): a name needs a proper noun in it.
+NAMED_ONLY_SUFFIXES = ("自動車",)
 GENERIC_ORGS = {
     "中央銀行", "政府", "当局", "本社", "子会社", "親会社", "各社", "会社", "大学", "同社", "同大学", "自社",
     "与党", "野党", "議会", "警察", "軍", "各国政府", "地方政府", "新聞", "銀行", "通信", "放送", "本部",
+    "事務局", "郵便局", "放送局", "薬局", "支局", "総局", "本局", "部局",
 }  # fmt: skip
 ACRONYM_ORGS = {
     "NATO", "IMF", "WHO", "EU", "UN", "ASEAN", "OPEC", "JAXA", "NASA", "IOC", "FIFA", "WTO", "OECD", "NHK",
@@ -300,7 +303,14 @@ def _places_and_orgs(tokens: tuple[Token, ...], text: str) -> list[_Span]:
             if (
                 surface not in GENERIC_ORGS
                 and not surface.startswith(("同", "各", "当"))
-                and (has_name or (len(run_tokens) >= 2 and len(surface) >= 3))
+                and (
+                    has_name
+                    or (
+                        len(run_tokens) >= 2
+                        and len(surface) >= 3
+                        and not surface.endswith(NAMED_ONLY_SUFFIXES)
+                    )
+                )
             ):
                 kind = "place" if surface.endswith(FACILITY_SUFFIXES) else "organisation"
                 spans.append(_Span(kind, t.start, tokens[org_end].end, None, surface))

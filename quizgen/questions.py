@@ -177,6 +177,9 @@ def _compound_particle(tokens: tuple[Token, ...], i: int) -> bool:
     )
 
 
+# What may follow the topic in a lead that only dates what follows (日経平均株価は4日午後、).
+TIME_WORDS = frozenset(("午前", "午後", "未明", "早朝", "朝", "昼", "夕方", "夜", "深夜", "同日",
+                        "ごろ", "頃", "以来", "以降"))  # fmt: skip
 SUBORDINATORS = ("にもかかわらず", "ものの", "ので", "のに", "けれど", "が、", "ため、")
 PREDICATE_NOUNS = ("予定", "方針", "見通し", "見込み", "計画", "考え", "意向", "構え", "方向")
 
@@ -358,6 +361,28 @@ def _keeps(tokens: tuple[Token, ...], a: int, b: int) -> bool:
     )
 
 
+def _leads(tokens: tuple[Token, ...], a: int, b: int) -> bool:
+    """A dropped lead that names the subject of what follows: its topic and a time or
+    nothing more (日経平均株価は4日、/ トヨタ自動車は、)."""
+    last = b - 1
+    if last >= a and tokens[last].surface == "、":
+        last -= 1
+    if last <= a or _topic(tokens, a, b) is None:
+        return False
+    if tokens[last].surface == "は" and tokens[last].pos1 == "助詞":
+        return True
+    topic_end = next(
+        (i for i in range(a, last) if tokens[i].surface == "は" and tokens[i].pos1 == "助詞"), None
+    )
+    return (
+        topic_end is not None
+        and all(  # 五千円札は津田梅子、: not a time
+            x.pos2 == "数詞" or x.pos3 in ("助数詞", "助数詞可能") or x.surface in TIME_WORDS
+            for x in tokens[topic_end + 1 : last + 1]
+        )
+    )
+
+
 def _chains(tokens: tuple[Token, ...], a: int, b: int) -> bool:
     """A dropped clause that chains to the next one with the same subject (…を収め、)."""
     last = b - 1
@@ -381,7 +406,14 @@ def _topic(tokens: tuple[Token, ...], a: int, b: int) -> str | None:
         t = tokens[i]
         if t.surface == "は" and t.pos1 == "助詞" and i > a:
             j = i
-            while j > a and tokens[j - 1].pos1 in ("名詞", "接尾辞", "接頭辞"):
+            while j > a and (
+                tokens[j - 1].pos1 in ("名詞", "接尾辞", "接頭辞")
+                or (  # 大阪・関西万博: nouns joined by ・
+                    tokens[j - 1].surface == "・"
+                    and j - 2 >= a
+                    and tokens[j - 2].pos1 in ("名詞", "接尾辞")
+                )
+            ):
                 j -= 1
             if j < i:
                 return "".join(x.surface for x in tokens[j:i])
@@ -517,6 +549,12 @@ def _build(
         return _tidy(f"{head}{interrogative(fact)}か。"), "in-situ"
     if particle.startswith("に") and p < len(tokens) and tokens[p].base == "よる":
         return None  # 気象庁によると: the source of a report, not an actor in it
+    if particle == "の":
+        q = p
+        while q < len(tokens) and tokens[q].pos1 in ("名詞", "接尾辞"):
+            q += 1
+        if q + 1 < len(tokens) and tokens[q].surface == "に" and tokens[q + 1].base == "よる":
+            return None  # 総務省の発表によると: the same
     free = particle in ("は", "") and p > after and tokens[p - 1].surface == "、"
     free = free or particle == "は"
     pred = _predicate(tokens, p, free)
@@ -557,10 +595,12 @@ def _build(
     # A clause subordinate to the rest (…表明していないにもかかわらず、) does not own the
     # leading phrases: they belong to the main clause.
     subordinate = text[tokens[pred_last].end :].startswith(SUBORDINATORS)
+    # A quoted clause (…があったと明らかにした): the lead's topic is the speaker's.
+    quoted = pred_last + 1 < len(tokens) and tokens[pred_last + 1].surface == "と"
     for index, (a, b) in enumerate(reversed(segments[:-1])):
         if _keeps(tokens, a, b) and not subordinate:
             kept = list(tokens[a:b]) + kept
-        elif index == 0 and _chains(tokens, a, b):
+        elif index == 0 and (_chains(tokens, a, b) or (_leads(tokens, a, b) and not quoted)):
             carried = _topic(tokens, a, b)
     before = list(tokens[own[0] : first])
     middle_tokens = [t for t in tokens[p:pred_first]]

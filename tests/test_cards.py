@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import DECKS
 
 from quizgen.model import Options
@@ -141,3 +142,31 @@ def test_a_distractor_group_holds_every_candidate_of_its_facts() -> None:
             assert choose_distractors(fact, members, count) == choose_distractors(
                 fact, pool, count
             ), (fact.answer, count)
+
+
+@pytest.mark.parametrize(
+    ("answer", "value", "unit", "expected"),
+    [
+        # Written with 万: so are its distractors (a lone "80,218円" gave the answer away).
+        ("4万109円", 40109, "円", ["8万218円", "2万54円", "6万164円"]),
+        ("1億2435万人", 124350000, "人", ["2億4870万人", "6217万5000人", "1億8652万5000人"]),
+        # With commas, or plain: the same.
+        ("40,109円", 40109, "円", ["80,218円", "20,054円", "60,164円"]),
+        ("120人", 120, "人", ["240人", "60人", "180人"]),
+        # 約 and the decimals go with every option.
+        ("約34万人", 340000, "人", ["約68万人", "約17万人", "約51万人"]),
+        ("1.76度", 1.76, "度", ["3.52度", "0.88度", "2.64度"]),
+    ],
+)
+def test_number_distractors_are_written_like_the_answer(
+    answer: str, value: float, unit: str, expected: list[str]
+) -> None:
+    from quizgen.distractors import choose_distractors
+    from quizgen.model import Fact, Sentence
+
+    # "Choices that give themselves away": the answer must not be the odd one out.
+    sentence = Sentence(0, answer, 0, 0)
+    fact = Fact(
+        "number", answer, value, sentence, 0, len(answer), answer, f"number:{answer}", unit=unit
+    )
+    assert choose_distractors(fact, []) == expected

@@ -76,6 +76,21 @@ CASES = [
     ("2月30日に予定した。", MAR29, []),  # no such day
     ("13月に入った。", MAR29, []),  # no such month
     ("２０２３年", MAR29, []),  # full-width digits are folded before this stage (clean.normalise)
+    (
+        "大阪・関西万博は2025年4月13日に開幕し、10月13日まで開かれる。",
+        dt.date(2024, 11, 1),
+        [("2025年4月13日", "2025-04-13"), ("10月13日", "2025-10-13")],
+    ),  # a later month and day of the same sentence share its written year
+    (
+        "2020年4月7日に緊急事態宣言が出され、5月25日に解除された。",
+        dt.date(2024, 11, 1),
+        [("2020年4月7日", "2020-04-07"), ("5月25日", "2020-05-25")],
+    ),  # the same, in the past
+    (
+        "2011年3月11日の震災から13年となる3月11日、式典が開かれた。",
+        dt.date(2024, 3, 12),
+        [("2011年3月11日", "2011-03-11"), ("3月11日", "2024-03-11")],
+    ),  # the same day again is an anniversary: the article's year
 ]
 
 

@@ -20,6 +20,12 @@ A = D(2024, 3, 29)  # a default published date
 
 # (text, published, expected facts, texts that must not be facts)
 CASES = [
+    # --- organisations named like things --------------------------------------------------
+    # 局 ends an agency's name, country prefix included.
+    ("米航空宇宙局は有人飛行を延期した。", A, [("organisation", "米航空宇宙局", None)], ["米航空"]),
+    # 電気自動車 is a car, not a company like トヨタ自動車; 事務局 is no name.
+    ("トヨタ自動車は電気自動車を増やす。", A, [("organisation", "トヨタ自動車", None)], ["電気自動車"]),
+    ("事務局は国税局に相談した。", A, [("organisation", "国税局", None)], ["事務局"]),
     # --- dates ------------------------------------------------------------------------
     # A partial date before the published day is this month.
     ("政府は10日に方針を決めた。", A, [("date", "10日", "2024-03-10")], []),

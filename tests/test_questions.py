@@ -46,6 +46,13 @@ CASES = [
     # A magnitude: the fact is the number after マグニチュード.
     ("能登半島でマグニチュード7.6の地震が起きた。", dt.date(2024, 1, 2), "7.6",
      "能登半島でマグニチュードいくつの地震が起きたか。"),
+    # A fact after the usual lead (〈topic〉は〈date〉、) keeps the topic as its subject.
+    ("日経平均株価は4日、初めて4万円を超え、終値は4万109円だった。", dt.date(2024, 3, 5), "4万円",
+     "日経平均株価は初めていくらを超えたか。"),
+    # A later date of the same sentence shares its year, and its event is to come; the
+    # topic joined by ・ stays whole.
+    ("大阪・関西万博は2025年4月13日に開幕し、10月13日まで開かれる。", dt.date(2024, 11, 1), "2025年10月13日",
+     "大阪・関西万博が開かれるのはいつまでか。"),
     # A leading circumstantial phrase (…で、) is kept.
     ("植田和男総裁は会合後の記者会見で「物価が上がっている」と述べた。", dt.date(2024, 3, 19), "植田和男",
      "会合後の記者会見で「物価が上がっている」と述べたのは誰か。"),
@@ -166,6 +173,8 @@ UNSAFE = [
     ("孤立を深めるロシアに対して中国の提供するライフラインが保証された。", dt.date(2023, 3, 29), "ロシア"),
     # A source (…によると) is not the actor of the reported event.
     ("気象庁によると、地震の規模を示すマグニチュードは7.6と推定される。", dt.date(2024, 1, 2), "気象庁"),
+    # The same through a noun: 総務省の発表によると ("どこの発表によったか" asks nothing).
+    ("総務省の発表によると、日本の総人口は1億2435万人だった。", dt.date(2024, 11, 1), "総務省"),
     # A term in apposition to a noun (月面着陸機「SLIM」).
     ("JAXAは月面着陸機「SLIM」を月に着陸させた。", dt.date(2024, 1, 20), "SLIM"),
     # A place that names another place (インドのニューデリー): "どこのニューデリー" asks nothing.
@@ -208,3 +217,12 @@ def test_unsafe_transformation_falls_back_to_a_blank() -> None:
         question.prompt
         == "孤立を深める（　　）に対して中国の提供するライフラインが保証された。\n（　　）に入る地名は何か。"
     )
+
+
+def test_a_lead_lends_its_topic_only_when_it_dates_what_follows() -> None:
+    # 日経平均株価は4日、… lends its topic to the next clause; 五千円札は津田梅子、… is a
+    # clause of its own, and its topic is not the next one's subject.
+    published = dt.date(2024, 7, 3)
+    sentence = "五千円札は津田梅子、千円札は北里柴三郎が描かれている。"
+    question = make_question(_fact(sentence, published, "北里柴三郎"), published)
+    assert "五千円札" not in question.prompt
