@@ -217,8 +217,10 @@ def find_dates(
             dated = span[1]
         start = m.start("hon") if m.group("hon") else m.start()
         end = m.end()
-        # Trailing day parts and approximations belong to the span only after a real date.
-        spans.append(DateSpan(start, end, span[0], format_answer(span[0]), span[1]))
+        answer = format_answer(span[0])
+        if len(span[0]) == 4 and (m.group("fy") or m.group("efy") or m.group("rfy")):
+            answer += "度"  # 来年度 → 2025年度: a fiscal year, not the calendar year
+        spans.append(DateSpan(start, end, span[0], answer, span[1]))
         if span[1] is not None:
             anchor = span[1]
     return spans

@@ -167,15 +167,16 @@ def choose_distractors(
     if fact.kind == "date" and isinstance(fact.value, str):
         date_part, _, time_part = fact.value.partition("T")
         suffix = "T" + time_part if time_part else ""
+        fiscal = "度" if fact.answer.endswith("年度") else ""  # 2024年度: so are the others
         same = (
-            format_answer(f.value.split("T")[0] + suffix)
+            format_answer(f.value.split("T")[0] + suffix) + fiscal
             for f in pool
             if f.kind == "date" and isinstance(f.value, str) and "/" not in f.value
             and len(f.value.split("T")[0]) == len(date_part)
             and f.answer != fact.answer
         )  # fmt: skip
         add([next(same, "")])
-        add(format_answer(v + suffix) for v in _date_candidates(date_part))
+        add(format_answer(v + suffix) + fiscal for v in _date_candidates(date_part))
         return out
     if fact.kind == "number" and isinstance(fact.value, int | float):
         add(f.answer for f in pool if f.kind == "number" and f.unit == fact.unit)

@@ -170,3 +170,13 @@ def test_number_distractors_are_written_like_the_answer(
         "number", answer, value, sentence, 0, len(answer), answer, f"number:{answer}", unit=unit
     )
     assert choose_distractors(fact, []) == expected
+
+
+def test_a_fiscal_year_s_distractors_are_fiscal_years() -> None:
+    from quizgen.distractors import choose_distractors
+    from quizgen.model import Fact, Sentence
+
+    sentence = Sentence(0, "来年度の予算案", 0, 0)
+    fact = Fact("date", "来年度", "2025", sentence, 0, 3, "2025年度", "date:2025")
+    options = choose_distractors(fact, [])
+    assert len(options) == 3 and all(o.endswith("年度") for o in options), options

@@ -94,6 +94,14 @@ CASES = [
 ]
 
 
+def test_a_fiscal_year_is_answered_as_one() -> None:
+    # 来年度 is April 2024 to March 2025: "2024年" would be another answer.
+    (span,) = find_dates("来年度の予算案を決めた。", MAR29)
+    assert (span.value, span.answer) == ("2024", "2024年度")
+    (span,) = find_dates("令和6年度から始まる。", MAR29)
+    assert (span.value, span.answer) == ("2024", "2024年度")
+
+
 @pytest.mark.parametrize(("sentence", "published", "expected"), CASES)
 def test_find_dates(sentence: str, published: dt.date, expected: list[tuple[str, str]]) -> None:
     found = [(sentence[d.start : d.end], d.value) for d in find_dates(sentence, published)]
