@@ -219,7 +219,7 @@ def _predicate(tokens: tuple[Token, ...], begin: int, free: bool = False) -> tup
             t.pos1 in ("動詞", "形容詞")
             and t.cform.startswith("連体形")
             and i + 1 < len(tokens)
-            and tokens[i + 1].pos1 == "名詞"
+            and tokens[i + 1].pos1 in ("名詞", "接頭辞")  # …を含む計45個: 計 is a prefix
         ):
             noun = tokens[i + 1]
             after_noun = tokens[i + 2] if i + 2 < len(tokens) else None

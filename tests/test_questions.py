@@ -179,6 +179,8 @@ UNSAFE = [
     ("JAXAは月面着陸機「SLIM」を月に着陸させた。", dt.date(2024, 1, 20), "SLIM"),
     # A place that names another place (インドのニューデリー): "どこのニューデリー" asks nothing.
     ("世界遺産委員会はインドのニューデリーで開かれた。", dt.date(2024, 7, 27), "インド"),
+    # A number inside a relative clause whose noun starts with a prefix (…を含む計45個).
+    ("日本選手団は今大会で金メダル20個を含む計45個のメダルを獲得した。", dt.date(2024, 8, 12), "20個"),
     # A number inside a compound (1万円札).
     ("新しい1万円札には渋沢栄一の肖像が使われている。", dt.date(2024, 7, 3), "1万円"),
 ]  # fmt: skip
