@@ -163,6 +163,39 @@ def _range_end(tokens: tuple[Token, ...], i: int) -> bool:
     )
 
 
+_KANJI_ONLY_RE = re.compile(r"[\u4e00-\u9fff々]+")
+
+
+def _split_name(tokens: tuple[Token, ...], i: int, text: str) -> int | None:
+    """Where a name that UniDic does not know ends, read as common nouns kanji by kanji
+    (北口 + 榛 + 花), when a title only people hold follows it at once (選手, 氏, さん): 3 or
+    4 kanji in 2 or 3 nouns, one of them a single kanji. None otherwise (陸上女子選手 has no
+    single kanji; 日本代表 has a place)."""
+    j = i
+    while j < len(tokens) and j - i < 3:
+        t = tokens[j]
+        if (
+            t.pos1 != "名詞"
+            or t.pos2 not in ("普通名詞", "固有名詞")
+            or t.pos3 == "地名"
+            or (j > i and t.start != tokens[j - 1].end)
+            or not _KANJI_ONLY_RE.fullmatch(t.surface)
+        ):
+            break
+        j += 1
+    for end in range(j, i + 1, -1):  # the longest run first
+        run = tokens[i:end]
+        role = _role_after(text, run[-1].end)
+        if (
+            3 <= sum(len(t.surface) for t in run) <= 4
+            and any(len(t.surface) == 1 for t in run[1:])
+            and role in PERSON_ONLY_ROLES
+            and text.startswith(role, run[-1].end)
+        ):
+            return end
+    return None
+
+
 def _people(tokens: tuple[Token, ...], text: str) -> list[_Span]:
     spans = []
     names = known_names()
@@ -180,6 +213,13 @@ def _people(tokens: tuple[Token, ...], text: str) -> list[_Span]:
             (t.unknown or t.pos2 == "普通名詞") and _KATAKANA_RE.match(t.surface) and len(t.surface) >= 3
             and _role_after(text, t.end) is not None and "・" in t.surface
         )  # fmt: skip
+        split = None if is_name or katakana_before_title else _split_name(tokens, i, text)
+        if split is not None:  # 北口榛花選手: a name UniDic read kanji by kanji
+            start, end = tokens[i].start, tokens[split - 1].end
+            surface = text[start:end]
+            spans.append(_Span("person", start, end, None, surface, role=_role_after(text, end)))
+            i = split
+            continue
         if not (is_name or katakana_before_title):
             i += 1
             continue
