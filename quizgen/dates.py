@@ -204,9 +204,9 @@ def find_dates(
         if (
             set(core) <= {"ryear", "rmonth"}
             and relative in _COMPARISON_YEARS
-            and text[m.end() :].startswith(("同", "比"))
+            and text[m.end() :].startswith(("同", "比", "より", "に比べ", "と比べ"))
         ):
-            continue  # 前年同月比: a base of comparison, not an event's date
+            continue  # 前年同月比, 前年より: a base of comparison, not an event's date
         try:
             span = _resolve(m, text, published, anchor, dated)
         except (ValueError, OverflowError):

@@ -602,6 +602,8 @@ def _build(
             kept = list(tokens[a:b]) + kept
         elif index == 0 and (_chains(tokens, a, b) or (_leads(tokens, a, b) and not quoted)):
             carried = _topic(tokens, a, b)
+    if any(t.surface == "は" and t.pos1 == "助詞" for t in tokens[own[0] : pred_first]):
+        carried = None  # the clause has a topic of its own (…与党は): no second one
     before = list(tokens[own[0] : first])
     middle_tokens = [t for t in tokens[p:pred_first]]
     if middle_tokens and middle_tokens[0].surface == "、":

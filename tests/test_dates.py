@@ -76,6 +76,7 @@ CASES = [
     ("2月30日に予定した。", MAR29, []),  # no such day
     ("13月に入った。", MAR29, []),  # no such month
     ("２０２３年", MAR29, []),  # full-width digits are folded before this stage (clean.normalise)
+    ("予約は前年より5%多かった。", MAR29, []),  # a base of comparison, as 前年同月比
     (
         "大阪・関西万博は2025年4月13日に開幕し、10月13日まで開かれる。",
         dt.date(2024, 11, 1),

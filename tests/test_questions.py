@@ -53,6 +53,9 @@ CASES = [
     # topic joined by ・ stays whole.
     ("大阪・関西万博は2025年4月13日に開幕し、10月13日まで開かれる。", dt.date(2024, 11, 1), "2025年10月13日",
      "大阪・関西万博が開かれるのはいつまでか。"),
+    # A clause with a topic of its own (…与党は) takes no second one from the clause before.
+    ("衆議院選挙は10月27日に投開票され、自民党と公明党の与党は過半数の233議席を割り込んだ。", dt.date(2024, 12, 20),
+     "公明党", "自民党とどこの与党が過半数の233議席を割り込んだか。"),
     # A leading circumstantial phrase (…で、) is kept.
     ("植田和男総裁は会合後の記者会見で「物価が上がっている」と述べた。", dt.date(2024, 3, 19), "植田和男",
      "会合後の記者会見で「物価が上がっている」と述べたのは誰か。"),
