@@ -107,9 +107,22 @@ def _kanji_units(n: int) -> str:
     return text + (str(n) if n else "")
 
 
+# The Japan Meteorological Agency's seismic intensity scale: 震度 is one of these.
+SHINDO = ("震度1", "震度2", "震度3", "震度4", "震度5弱", "震度5強", "震度6弱", "震度6強", "震度7")
+
+
 def _number_candidates(value: float, unit: str | None, like: str = "") -> list[str]:
     if unit == "分の":
         return []
+    if unit == "震度":  # the nearest levels of the scale (not 12震度)
+        level = next((i for i, name in enumerate(SHINDO) if like.endswith(name)), None)
+        if level is None:
+            return []
+        nearest = sorted(range(len(SHINDO)), key=lambda i: (abs(i - level), -i))
+        return [like.removesuffix(SHINDO[level]) + SHINDO[i] for i in nearest if i != level]
+    if unit == "M":  # a magnitude: a few tenths either way, one decimal
+        steps = (0.4, -0.4, 0.8, -0.8, 1.2, -1.2)
+        return [f"{value + step:.1f}" for step in steps if 0 < value + step < 10]
     prefix = next((p for p in NUMBER_PREFIXES if like.startswith(p)), "")
     decimals = _decimals(like)
     out = []
