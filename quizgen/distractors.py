@@ -107,6 +107,8 @@ def _kanji_units(n: int) -> str:
     return text + (str(n) if n else "")
 
 
+# Units whose values make sense only near the answer: steps to add to it.
+NEARBY_STEPS = {"歳": (3, -3, 7, -7, 12, -12), "位": (1, 2, -1, 3, -2, 4)}
 # The Japan Meteorological Agency's seismic intensity scale: 震度 is one of these.
 SHINDO = ("震度1", "震度2", "震度3", "震度4", "震度5弱", "震度5強", "震度6弱", "震度6強", "震度7")
 
@@ -125,16 +127,26 @@ def _number_candidates(value: float, unit: str | None, like: str = "") -> list[s
         return [f"{value + step:.1f}" for step in steps if 0 < value + step < 10]
     prefix = next((p for p in NUMBER_PREFIXES if like.startswith(p)), "")
     decimals = _decimals(like)
+    whole = isinstance(value, int) or float(value).is_integer()
+    if unit in NEARBY_STEPS and whole:  # an age, a rank: nearby values, not twice as many
+        near = (value + step for step in NEARBY_STEPS[unit])
+        return [prefix + format_number(int(v), unit, like) for v in near if 1 <= v <= 120]
     out = []
     for factor in (2, 0.5, 1.5, 3, 0.25, 10):
         candidate = value * factor
-        if isinstance(value, int) or float(value).is_integer():
+        if unit in ("%", "パーセント") and value <= 100 < candidate:
+            continue  # a share stays a share
+        if whole:
             if value > 0 and candidate < 1:
                 continue
             candidate = round(candidate)
         else:
             candidate = round(candidate, max(decimals, 1))
         out.append(prefix + format_number(candidate, unit, like))
+    if unit in ("%", "パーセント") and value <= 100 and whole:
+        # A large share has few multiples left under 100: ten points either way too.
+        near = (value + step for step in (-10, 10, -20, 20))
+        out += [prefix + format_number(int(v), unit, like) for v in near if 0 < v <= 100]
     return out
 
 

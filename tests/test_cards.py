@@ -156,6 +156,10 @@ def test_a_distractor_group_holds_every_candidate_of_its_facts() -> None:
         # 約 and the decimals go with every option.
         ("約34万人", 340000, "人", ["約68万人", "約17万人", "約51万人"]),
         ("1.76度", 1.76, "度", ["3.52度", "0.88度", "2.64度"]),
+        # An age and a rank: nearby values (not 156歳); a share stays at most 100%.
+        ("78歳", 78, "歳", ["81歳", "75歳", "85歳"]),
+        ("3位", 3, "位", ["4位", "5位", "2位"]),
+        ("80%", 80, "%", ["40%", "20%", "70%"]),
         # A seismic intensity: the nearest levels of the scale (not "12震度").
         ("震度6弱", 6, "震度", ["震度6強", "震度5強", "震度7"]),
         # A magnitude: a few tenths either way (not "マグニチュード15.2").
