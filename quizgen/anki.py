@@ -194,7 +194,9 @@ def note_rows(
             group = sorted(by_guid[card.guid], key=lambda c: c.number)
             first = group[0]
             fields = [
-                first.cloze,
+                _cloze_text(first.cloze, first.fact.sentence.text, names)
+                if furigana
+                else first.cloze,
                 "、".join(escape_field(c.answer) for c in group),
                 escape_field(first.fact.sentence.text),
                 *meta,
@@ -223,6 +225,38 @@ def note_rows(
             ]
             rows.append(_row(card.guid, CHOICE_MODEL_ID, _tags([card]), fields, (0,)))
     return tuple(rows)
+
+
+_DELETION_RE = re.compile(r"\{\{c([0-9]+)::(.*?)(?:::([^{}]*))?\}\}")
+
+
+def _cloze_text(cloze: str, sentence: str, names: tuple[str, ...]) -> str:
+    """A cloze field (``cards.cloze_markup``) with furigana: the same deletions over the
+    sentence with readings (read from the whole sentence), for ``{{furigana:cloze:Text}}``.
+    The field as it was if its deletions cannot be placed in the sentence."""
+    import html
+
+    from quizgen.furigana import furigana_pieces
+
+    deletions: dict[int, tuple[int, str, str | None]] = {}  # start: end, number, hint
+    pos = last = 0
+    for m in _DELETION_RE.finditer(cloze):
+        pos += len(html.unescape(cloze[last : m.start()]))
+        inner = html.unescape(m.group(2))
+        if sentence[pos : pos + len(inner)] != inner or not inner:
+            return cloze
+        deletions[pos] = (pos + len(inner), m.group(1), m.group(3))
+        pos, last = pos + len(inner), m.end()
+    cuts = sorted({0, *deletions, *(end for end, _, _ in deletions.values())} - {0})
+    out = []
+    for start, piece in zip([0, *cuts], furigana_pieces(sentence, cuts, names), strict=True):
+        if start in deletions:
+            _, number, hint = deletions[start]
+            inner = piece.replace(":", "&#58;")
+            out.append(f"{{{{c{number}::{inner}" + (f"::{hint}" if hint else "") + "}}")
+        else:
+            out.append(piece)
+    return "".join(out)
 
 
 def _row(guid: str, model_id: int, tags: str, fields: list[str], ords: tuple[int, ...]) -> NoteRow:

@@ -7,10 +7,12 @@ wrong often enough to matter.
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Iterator, Sequence
 
 from quizgen.escape import escape_field
-from quizgen.tokenize import tokenize
+from quizgen.tokenize import Token, tokenize
 
 _KANJI_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff々〆ヶ]")
 # UniDic 2.1.2 readings that are wrong in news text often enough to override.
@@ -51,28 +53,53 @@ def _ruby(surface: str, reading: str) -> str:
     )
 
 
+def furigana_pieces(text: str, cuts: Sequence[int], names: tuple[str, ...] = ()) -> list[str]:
+    """``text`` cut at the offsets ``cuts`` (sorted), each piece escaped with ``漢字[よみ]``
+    markup. Readings come from the whole text, as ``furigana_markup`` gives them; a word
+    that a cut goes through keeps none.
+
+    >>> furigana_pieces("中国が仲介した", [0, 2])
+    ['', ' 中国[ちゅうごく]', 'が 仲介[ちゅうかい]した']
+    """
+    pieces: list[list[str]] = [[] for _ in range(len(cuts) + 1)]
+    bounds = list(cuts)
+
+    def emit(start: int, end: int, markup: str | None) -> None:
+        """text[start:end] into its piece (split plainly at any cut inside it)."""
+        inside = [c for c in bounds if start < c < end]
+        if markup is not None and not inside:
+            pieces[bisect.bisect_right(bounds, start)].append(markup)
+            return
+        for a, b in zip([start, *inside], [*inside, end], strict=True):
+            pieces[bisect.bisect_right(bounds, a)].append(escape_field(text[a:b]))
+
+    pos = 0
+    for token, markup in _marked(text, names):
+        emit(pos, token.start, None)
+        emit(token.start, token.end, markup)
+        pos = token.end
+    emit(pos, len(text), None)
+    return ["".join(piece) for piece in pieces]
+
+
+def _marked(text: str, names: tuple[str, ...]) -> Iterator[tuple[Token, str]]:
+    """Each token of ``text`` with its markup (escaped, ``漢字[よみ]`` where it has kanji)."""
+    after_number = False
+    for token in tokenize(text, names):
+        surface = token.surface
+        counter = after_number and (token.pos1 == "接尾辞" or token.pos3 == "助数詞可能")
+        after_number = token.pos2 == "数詞" or (after_number and surface in (",", "."))
+        if not _KANJI_RE.search(surface) or not token.kana or token.pos2 == "数詞" or counter:
+            yield token, escape_field(surface)
+            continue
+        reading = READING_OVERRIDES.get(surface, to_hiragana(token.kana))
+        yield token, escape_field(surface) if reading is None else _ruby(surface, reading)
+
+
 def furigana_markup(text: str, names: tuple[str, ...] = ()) -> str:
     """Escaped text with ``漢字[よみ]`` for words containing kanji.
 
     >>> furigana_markup("中国が仲介した")
     ' 中国[ちゅうごく]が 仲介[ちゅうかい]した'
     """
-    out = []
-    pos = 0
-    after_number = False
-    for token in tokenize(text, names):
-        out.append(escape_field(text[pos : token.start]))
-        pos = token.end
-        surface = token.surface
-        counter = after_number and (token.pos1 == "接尾辞" or token.pos3 == "助数詞可能")
-        after_number = token.pos2 == "数詞" or (after_number and surface in (",", "."))
-        if not _KANJI_RE.search(surface) or not token.kana or token.pos2 == "数詞" or counter:
-            out.append(escape_field(surface))
-            continue
-        reading = READING_OVERRIDES.get(surface, to_hiragana(token.kana))
-        if reading is None:
-            out.append(escape_field(surface))
-            continue
-        out.append(_ruby(surface, reading))
-    out.append(escape_field(text[pos:]))
-    return "".join(out)
+    return furigana_pieces(text, (), names)[0]

@@ -84,3 +84,22 @@ def test_back_shows_source_with_the_fact_highlighted_and_the_article(collection)
         assert _text(marked[0]) and _text(marked[0]) in source
         assert _strip(card.note()["Title"]) in _strip(back)
         assert "2024年" in _strip(back.split('class="meta"')[1])
+
+
+def test_cloze_cards_have_furigana_outside_and_inside_their_blanks(collection) -> None:  # type: ignore[no-untyped-def]
+    # The learner asked for readings: a cloze card shows them around the blank, and the
+    # answer shows the hidden words with theirs, as Anki renders {{furigana:cloze:Text}}.
+    card_ids = collection.find_cards('note:"quizgen Cloze"')
+    assert card_ids
+    fronts_with_ruby = backs_with_ruby_in_cloze = 0
+    for cid in card_ids:
+        card = collection.get_card(cid)
+        front, back = card.question(), card.answer()
+        assert not re.search(r"\[[ぁ-ん]+\]", _strip(front) + _strip(back))  # no raw syntax
+        fronts_with_ruby += "<ruby>" in front
+        backs_with_ruby_in_cloze += bool(re.search(r'<span class="cloze"[^>]*>[^<]*<ruby>', back))
+        # The blank hides its words and their readings alike.
+        hidden = re.findall(r'<span class="cloze"[^>]*>(.*?)</span>', front)
+        assert hidden and all("<rt>" not in h for h in hidden)
+    assert fronts_with_ruby > len(card_ids) // 2
+    assert backs_with_ruby_in_cloze > 0
