@@ -180,6 +180,8 @@ def _compound_particle(tokens: tuple[Token, ...], i: int) -> bool:
 # What may follow the topic in a lead that only dates what follows (日経平均株価は4日午後、).
 TIME_WORDS = frozenset(("午前", "午後", "未明", "早朝", "朝", "昼", "夕方", "夜", "深夜", "同日",
                         "ごろ", "頃", "以来", "以降"))  # fmt: skip
+# Verbs (or their nouns) that move an event to a date given with に.
+CHANGE_VERBS = ("延期", "延長", "前倒し", "繰り上げ", "繰り下げ", "変更", "ずらす", "先送り")
 SUBORDINATORS = ("にもかかわらず", "ものの", "ので", "のに", "けれど", "が、", "ため、")
 PREDICATE_NOUNS = ("予定", "方針", "見通し", "見込み", "計画", "考え", "意向", "構え", "方向")
 
@@ -613,6 +615,15 @@ def _build(
     cleft = fact.kind != "number" and (strip_particle in CLEFT_PARTICLES or strip_particle == "")
     if strip_particle.startswith(("と", "の")) and strip_particle not in ("とも",):
         cleft = False
+    # 2026年に延期する: the date is where the event moves to, not when the change is made;
+    # "いつに延期するか" asks that ("延期するのはいつか" would ask when it is decided).
+    moved_to = (
+        fact.kind == "date"
+        and strip_particle == "に"
+        and any(t.base.startswith(CHANGE_VERBS) for t in tokens[p : pred_last + 1])
+    )
+    if moved_to:
+        cleft = False
     allowed = (*CLEFT_PARTICLES, "と", "の")
     comma = particle == "" and p > after  # 14日、…: an adverbial set off by a comma
     if strip_particle not in allowed and not comma:
@@ -633,7 +644,7 @@ def _build(
     particle_text = strip_particle
     if particle_text in ("は", "も") and wh in ("誰", "どこ", "何"):
         particle_text = "が"
-    if wh == "いつ" and particle_text in ("に", "にも"):
+    if wh == "いつ" and particle_text in ("に", "にも") and not moved_to:
         particle_text = ""
     head = "".join(t.surface for t in before)
     if carried and carried not in head and carried not in lead:

@@ -56,6 +56,9 @@ CASES = [
     # A clause with a topic of its own (…与党は) takes no second one from the clause before.
     ("衆議院選挙は10月27日に投開票され、自民党と公明党の与党は過半数の233議席を割り込んだ。", dt.date(2024, 12, 20),
      "公明党", "自民党とどこの与党が過半数の233議席を割り込んだか。"),
+    # A date an event is moved to (…に延期した) is asked in place: いつに, not …のはいつか.
+    ("政府は会議を来月10日に延期した。", dt.date(2024, 11, 1), "2024年12月10日",
+     "政府は会議をいつに延期したか。"),
     # A leading circumstantial phrase (…で、) is kept.
     ("植田和男総裁は会合後の記者会見で「物価が上がっている」と述べた。", dt.date(2024, 3, 19), "植田和男",
      "会合後の記者会見で「物価が上がっている」と述べたのは誰か。"),
