@@ -363,6 +363,30 @@ def _keeps(tokens: tuple[Token, ...], a: int, b: int) -> bool:
     )
 
 
+def _place_of_lead(tokens: tuple[Token, ...], a: int, b: int) -> list[Token] | None:
+    """The place of a lead that says where and when (台湾東部沖で3日午前8時58分ごろ、):
+    its phrase ending in で, when only a time follows it."""
+    last = b - 1
+    if last >= a and tokens[last].surface == "、":
+        last -= 1
+    for k in range(last, a, -1):
+        t = tokens[k]
+        if t.surface == "で" and t.pos1 == "助詞":
+            rest = tokens[k + 1 : last + 1]
+            if rest and tokens[k - 1].pos1 in ("名詞", "接尾辞") and all(_is_time(x) for x in rest):
+                return list(tokens[a : k + 1])
+            return None
+    return None
+
+
+def _is_time(token: Token) -> bool:
+    return (
+        token.pos2 == "数詞"
+        or token.pos3 in ("助数詞", "助数詞可能")
+        or token.surface in TIME_WORDS
+    )
+
+
 def _leads(tokens: tuple[Token, ...], a: int, b: int) -> bool:
     """A dropped lead that names the subject of what follows: its topic and a time or
     nothing more (日経平均株価は4日、/ トヨタ自動車は、)."""
@@ -600,8 +624,11 @@ def _build(
     # A quoted clause (…があったと明らかにした): the lead's topic is the speaker's.
     quoted = pred_last + 1 < len(tokens) and tokens[pred_last + 1].surface == "と"
     for index, (a, b) in enumerate(reversed(segments[:-1])):
+        place = _place_of_lead(tokens, a, b) if index == 0 and not subordinate else None
         if _keeps(tokens, a, b) and not subordinate:
             kept = list(tokens[a:b]) + kept
+        elif place is not None:
+            kept = place + kept  # 台湾東部沖で3日午前、…: where, without when
         elif index == 0 and (_chains(tokens, a, b) or (_leads(tokens, a, b) and not quoted)):
             carried = _topic(tokens, a, b)
     if any(t.surface == "は" and t.pos1 == "助詞" for t in tokens[own[0] : pred_first]):
@@ -615,6 +642,13 @@ def _build(
     cleft = fact.kind != "number" and (strip_particle in CLEFT_PARTICLES or strip_particle == "")
     if strip_particle.startswith(("と", "の")) and strip_particle not in ("とも",):
         cleft = False
+    if (
+        first > 1
+        and tokens[first - 1].surface == "と"
+        and tokens[first - 1].pos1 == "助詞"
+        and tokens[first - 2].pos1 in ("名詞", "接尾辞")
+    ):
+        cleft = False  # AとBに贈られる: the second of two is asked in place (Aと誰に…か)
     # 2026年に延期する: the date is where the event moves to, not when the change is made;
     # "いつに延期するか" asks that ("延期するのはいつか" would ask when it is decided).
     moved_to = (

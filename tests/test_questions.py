@@ -139,9 +139,15 @@ CASES = [
     ("この大会で日本代表は3位に入った。", dt.date(2024, 9, 1), "3位", "この大会で日本代表は何位に入ったか。"),
     # A distance with a decimal: 何キロ.
     ("彼は42.195キロを2時間5分で走った。", dt.date(2024, 3, 3), "42.195キロ", "彼は何キロを2時間5分で走ったか。"),
-    # Two organisations joined by と: each asked in place.
+    # Two organisations joined by と: each asked in place; the place of the lead stays.
     ("羽田空港で2日、日本航空の旅客機と海上保安庁の航空機が衝突した。", dt.date(2024, 1, 3), "海上保安庁",
-     "日本航空の旅客機とどこの航空機が衝突したか。"),
+     "羽田空港で日本航空の旅客機とどこの航空機が衝突したか。"),
+    # A lead that says where and when (…沖で3日午前…ごろ、): the place stays, the time goes.
+    ("台湾東部沖で3日午前8時58分ごろ、マグニチュード7.7の地震が発生した。", dt.date(2024, 4, 10), "7.7",
+     "台湾東部沖でマグニチュードいくつの地震が発生したか。"),
+    # The second of two joined by と is asked in place (not "Aと贈られるのは誰か").
+    ("ノーベル物理学賞は、ホップフィールド氏とヒントン氏に贈られる。", dt.date(2024, 10, 9), "ヒントン",
+     "ノーベル物理学賞はホップフィールド氏と誰に贈られるか。"),
     # An honorific (さん) goes with the name; a year-only date.
     ("吉野彰さんは2019年にノーベル化学賞を受賞した。", dt.date(2024, 1, 10), "吉野彰",
      "2019年にノーベル化学賞を受賞したのは誰か。"),
