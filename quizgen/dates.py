@@ -285,7 +285,9 @@ def _resolve(
             if tense == "future":
                 if day < published.day - 7 or not candidate_ok:
                     year, month = _shift_month(year, month, 1)
-            elif not candidate_ok or day > published.day + 1:
+            elif not candidate_ok or day > published.day + (7 if tense == "present" else 1):
+                # A day just after the article's is to come unless the verb is past
+                # (30日にも固まる, in an article of the 28th: this month's 30th).
                 year, month = _shift_month(year, month, -1)
         fixed_year = True
     if (

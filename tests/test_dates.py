@@ -78,6 +78,11 @@ CASES = [
     ("２０２３年", MAR29, []),  # full-width digits are folded before this stage (clean.normalise)
     ("予約は前年より5%多かった。", MAR29, []),  # a base of comparison, as 前年同月比
     (
+        "新しい内閣の顔ぶれは30日にも固まる。",
+        dt.date(2024, 9, 28),
+        [("30日", "2024-09-30")],
+    ),  # a day just after the article's, the verb not past: to come, this month
+    (
         "大阪・関西万博は2025年4月13日に開幕し、10月13日まで開かれる。",
         dt.date(2024, 11, 1),
         [("2025年4月13日", "2025-04-13"), ("10月13日", "2025-10-13")],
