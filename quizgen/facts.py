@@ -398,9 +398,15 @@ def _places_and_orgs(tokens: tuple[Token, ...], text: str) -> list[_Span]:
     return spans
 
 
+_RATIO_RE = re.compile(r"に(?:1|一)(人|世帯|社|件)")
+
+
 def _numbers(text: str) -> list[_Span]:
     spans = []
+    skip_to = 0  # the end of a ratio (4人に1人): its second number is part of it
     for m in NUMBER_RE.finditer(text):
+        if m.start() < skip_to:
+            continue
         num = m.group("num")
         if m.start("num") > 0 and re.match(r"[A-Za-z第]", text[m.start("num") - 1]):
             continue
@@ -443,6 +449,17 @@ def _numbers(text: str) -> list[_Span]:
             continue
         if value == 1 and text[m.end() : m.end() + 1] in ("=", "＝"):
             continue  # the 1ドル of 1ドル=160円: the rate's base, not a fact
+        ratio = _RATIO_RE.match(text, m.end()) if unit else None
+        if ratio is not None and ratio.group(1) == unit:
+            # 約4人に1人: one ratio (asked 何人に1人), not a 4人 and a 1人
+            skip_to = ratio.end()
+            ratio_unit = f"{unit}に1{unit}"
+            spans.append(
+                _Span(
+                    "number", m.start(), skip_to, value, text[m.start() : skip_to], unit=ratio_unit
+                )
+            )
+            continue
         spans.append(_Span("number", m.start(), m.end(), value, m.group(0), unit=unit))
     return spans
 

@@ -180,6 +180,8 @@ def _compound_particle(tokens: tuple[Token, ...], i: int) -> bool:
 # What may follow the topic in a lead that only dates what follows (日経平均株価は4日午後、).
 TIME_WORDS = frozenset(("午前", "午後", "未明", "早朝", "朝", "昼", "夕方", "夜", "深夜", "同日",
                         "ごろ", "頃", "以来", "以降"))  # fmt: skip
+# …とみられる, …と思われる: a hedge that stays with the clause it hedges.
+HEDGES = ("みる", "見る", "思う", "考える")
 # Verbs (or their nouns) that move an event to a date given with に.
 CHANGE_VERBS = ("延期", "延長", "前倒し", "繰り上げ", "繰り下げ", "変更", "ずらす", "先送り")
 SUBORDINATORS = ("にもかかわらず", "ものの", "ので", "のに", "けれど", "が、", "ため、")
@@ -277,6 +279,19 @@ def _predicate(tokens: tuple[Token, ...], begin: int, free: bool = False) -> tup
     # inside the quotation (気象庁は、東京で桜が満開になったと発表した: 東京) is asked
     # with the quoted predicate alone (桜が満開になったのはどこか).
     k = last + 1
+    if free or crossed:
+        if (
+            k < len(tokens)
+            and tokens[k].surface == "、"
+            and tokens[last].cform.startswith("連用形")
+            and _reported_later(tokens, k)
+        ):
+            return None  # …にのぼり、…を占めると発表した: the speaker's clause holds two
+        while (  # …梅雨明けしたとみられると発表した: a hedge is part of the quotation
+            k + 1 < len(tokens) and tokens[k].surface == "と" and tokens[k + 1].base in HEDGES
+        ):
+            last = _group_end(tokens, k + 1)
+            k = last + 1
     if (
         (free or crossed)
         and k < len(tokens)
@@ -306,6 +321,14 @@ def _predicate(tokens: tuple[Token, ...], begin: int, free: bool = False) -> tup
         ):
             return first, _group_end(tokens, n)
     return first, last
+
+
+def _reported_later(tokens: tuple[Token, ...], k: int) -> bool:
+    """Whether a verb of speaking takes a quotation after token ``k`` (…と発表した)."""
+    return any(
+        tokens[j].surface == "と" and tokens[j + 1].base.startswith(SPEECH_VERBS)
+        for j in range(k, len(tokens) - 1)
+    )
 
 
 def _group_end(tokens: tuple[Token, ...], i: int) -> int:

@@ -20,6 +20,9 @@ A = D(2024, 3, 29)  # a default published date
 
 # (text, published, expected facts, texts that must not be facts)
 CASES = [
+    # --- a ratio -----------------------------------------------------------------------
+    # 約4人に1人 is one number (asked 何人に1人), not a 4人 and a 1人.
+    ("回答者の約4人に1人が答えた。", A, [("number", "約4人に1人", 4)], ["1人"]),
     # --- a name UniDic does not know ----------------------------------------------------
     # Read as 北口 + 榛 + 花 (common nouns): before 選手 it is a person.
     ("パリ五輪で北口榛花選手が金メダルを獲得した。", A, [("person", "北口榛花", "北口榛花")], []),

@@ -59,6 +59,9 @@ CASES = [
     # A date an event is moved to (…に延期した) is asked in place: いつに, not …のはいつか.
     ("政府は会議を来月10日に延期した。", dt.date(2024, 11, 1), "2024年12月10日",
      "政府は会議をいつに延期したか。"),
+    # A hedge (…とみられる) stays with the quotation it hedges, up to the verb of speaking.
+    ("気象庁は19日、関東甲信地方が梅雨明けしたとみられると発表した。", dt.date(2024, 7, 20), "2024年7月19日",
+     "気象庁が関東甲信地方が梅雨明けしたとみられると発表したのはいつか。"),
     # A leading circumstantial phrase (…で、) is kept.
     ("植田和男総裁は会合後の記者会見で「物価が上がっている」と述べた。", dt.date(2024, 3, 19), "植田和男",
      "会合後の記者会見で「物価が上がっている」と述べたのは誰か。"),
@@ -193,6 +196,8 @@ UNSAFE = [
     ("世界遺産委員会はインドのニューデリーで開かれた。", dt.date(2024, 7, 27), "インド"),
     # A number inside a relative clause whose noun starts with a prefix (…を含む計45個).
     ("日本選手団は今大会で金メダル20個を含む計45個のメダルを獲得した。", dt.date(2024, 8, 12), "20個"),
+    # A speaker whose quotation holds two clauses (…にのぼり、…を占めると発表した).
+    ("国土交通省は、全国の空き家が約900万戸にのぼり、住宅全体の13.8%を占めると発表した。", dt.date(2024, 7, 20), "国土交通省"),
     # A number inside a compound (1万円札).
     ("新しい1万円札には渋沢栄一の肖像が使われている。", dt.date(2024, 7, 3), "1万円"),
 ]  # fmt: skip
