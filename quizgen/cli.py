@@ -476,7 +476,7 @@ def quiz(
         )
     made = make_quiz(
         title or reading_list.deck.replace("::", " "), reading_list.deck, result.cards, count,
-        wanted, seed, variants,
+        wanted, seed, variants, options.furigana, options.names,
     )  # fmt: skip
     if not made.variants or not made.variants[0].items:
         _fail("no questions could be made — nothing was written", EXIT_SOME_FAILED)

@@ -72,6 +72,8 @@ class Quiz:
     deck: str
     articles: tuple[ArticleRef, ...]
     variants: tuple[Variant, ...]
+    furigana: bool = False  # readings over the kanji of the printable sheet
+    names: tuple[str, ...] = ()  # the reading list's own names, for their readings
 
 
 def _rng(*parts: object) -> random.Random:
@@ -170,6 +172,8 @@ def make_quiz(
     types: Sequence[str] = QUIZ_TYPES,
     seed: int = 0,
     variants: int = 1,
+    furigana: bool = False,
+    names: tuple[str, ...] = (),
 ) -> Quiz:
     items = select(cards, n, types, seed)
     articles: dict[str, ArticleRef] = {}
@@ -178,4 +182,4 @@ def make_quiz(
         articles.setdefault(a.identity, ArticleRef(a.title, format_published(a.published), a.url))
     used = {i.article_title for i in items}
     refs = tuple(r for r in articles.values() if r.title in used)
-    return Quiz(title, deck, refs, tuple(make_variants(items, variants, seed)))
+    return Quiz(title, deck, refs, tuple(make_variants(items, variants, seed)), furigana, names)

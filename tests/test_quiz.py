@@ -338,3 +338,35 @@ def test_sheet_printed_by_a_real_browser_never_splits_a_question(tmp_path: Path)
     assert key_start >= 2, "30 questions take more than one A4 page"
     assert len(pages) >= key_start + 1
     assert _split_questions(pages[:key_start], quiz) == []
+
+
+def test_furigana_puts_readings_over_the_sheet_s_kanji(example: Quiz) -> None:
+    # --furigana on a printable sheet: ruby over the questions, options and the key's
+    # sources, never Anki's bracket syntax; without it, no ruby at all.
+    from dataclasses import replace
+
+    from quizgen.export.sheet import render_html
+
+    plain = render_html(example)
+    assert "<ruby>" not in plain
+    html = render_html(replace(example, furigana=True))
+    questions = html.split('class="key"')[0]
+    assert questions.count("<ruby>") > 20 and "<rt>" in questions
+    text = re.sub(r"<[^>]+>", "", re.sub(r"<style>.*?</style>", "", html, flags=re.S))
+    assert not re.search(r"\[[ぁ-ん]+\]", text)
+
+    # Readings are added, never text lost: without them, the sheet reads as before.
+    def words(page: str) -> str:
+        page = re.sub(r"<rt>.*?</rt>", "", page)
+        page = re.sub(r"<style>.*?</style>", "", page, flags=re.S)
+        return re.sub(r"\s+", "", re.sub(r"<[^>]+>", "", page))
+
+    assert words(html) == words(plain)
+
+
+def test_quiz_command_passes_furigana_to_the_sheet(tmp_path: Path) -> None:
+    out = tmp_path / "q.html"
+    args = ["quiz", str(DECKS / "example.yaml"), "-o", str(out), "-n", "5", "--furigana"]
+    run = CliRunner().invoke(main, args)
+    assert run.exit_code == 0, run.output
+    assert "<rt>" in out.read_text("utf-8")

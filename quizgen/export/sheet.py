@@ -3,11 +3,26 @@ separate answer key per variant with each answer's source sentence and article."
 
 from __future__ import annotations
 
+import re
+
 from quizgen.escape import escape_html as escape
 from quizgen.quiz import Quiz, QuizItem, Variant
 from quizgen.resources import read_template
 
 OPTION_MARKS = "アイウエオカキク"
+# Anki's reading markup (`` 漢字[かんじ]``, escaped text otherwise) as HTML ruby.
+_READING_RE = re.compile(r" ?([^ \[\]<>]+)\[([^\]]+)\]")
+
+
+def _text(quiz: Quiz, text: str) -> str:
+    """Article text for the sheet: escaped, with readings over its kanji when the quiz
+    asks for furigana (ruby, which browsers lay out and the sheet's CSS lays out for
+    WeasyPrint, which shows <rt> inline)."""
+    if not quiz.furigana or not text:
+        return escape(text)
+    from quizgen.furigana import furigana_markup
+
+    return _READING_RE.sub(r"<ruby>\1<rt>\2</rt></ruby>", furigana_markup(text, quiz.names))
 
 
 def _blank(answer: str) -> str:
@@ -16,15 +31,15 @@ def _blank(answer: str) -> str:
     return f'<span class="blank" style="width: {width:.1f}em"></span>'
 
 
-def _question(number: int, item: QuizItem) -> str:
+def _question(quiz: Quiz, number: int, item: QuizItem) -> str:
     head = f'<span class="no">問{number}</span>'
     if item.type == "cloze":
-        body = _blank(item.answer).join(escape(p) for p in item.parts)
+        body = _blank(item.answer).join(_text(quiz, p) for p in item.parts)
         return f'<li class="q" data-no="{number}">{head}<span class="prompt">{body}</span></li>'
-    prompt = f'<span class="prompt">{escape(item.prompt)}</span>'
+    prompt = f'<span class="prompt">{_text(quiz, item.prompt)}</span>'
     if item.type == "choice" and item.options:
         options = "".join(
-            f'<li><span class="box"></span>{OPTION_MARKS[i]}　{escape(o)}</li>'
+            f'<li><span class="box"></span>{OPTION_MARKS[i]}　{_text(quiz, o)}</li>'
             for i, o in enumerate(item.options)
         )
         return f'<li class="q" data-no="{number}">{head}{prompt}<ul class="choices">{options}</ul></li>'
@@ -44,7 +59,7 @@ def _variant_label(quiz: Quiz, variant: Variant) -> str:
 
 
 def _sheet(quiz: Quiz, variant: Variant) -> str:
-    questions = "".join(_question(i, item) for i, item in enumerate(variant.items, 1))
+    questions = "".join(_question(quiz, i, item) for i, item in enumerate(variant.items, 1))
     return (
         f'<section class="sheet" data-variant="{escape(variant.name)}"><header>'
         f"<h1>{escape(quiz.title)}{_variant_label(quiz, variant)}</h1>"
@@ -53,9 +68,10 @@ def _sheet(quiz: Quiz, variant: Variant) -> str:
     )
 
 
-def _marked_source(item: QuizItem) -> str:
+def _marked_source(quiz: Quiz, item: QuizItem) -> str:
     text, (start, end) = item.source, item.span
-    return escape(text[:start]) + f"<mark>{escape(text[start:end])}</mark>" + escape(text[end:])
+    before, fact, after = (_text(quiz, t) for t in (text[:start], text[start:end], text[end:]))
+    return f"{before}<mark>{fact}</mark>{after}"
 
 
 def _key(quiz: Quiz, variant: Variant) -> str:
@@ -70,7 +86,7 @@ def _key(quiz: Quiz, variant: Variant) -> str:
         rows.append(
             f'<li class="q" data-no="{i}"><span class="no">問{i}</span>'
             f'<span class="answer">{answer}</span>'
-            f'<p class="src">{_marked_source(item)}</p><p class="art">{article}</p></li>'
+            f'<p class="src">{_marked_source(quiz, item)}</p><p class="art">{article}</p></li>'
         )
     return (
         f'<section class="key" data-variant="{escape(variant.name)}">'
@@ -83,10 +99,11 @@ def render_html(quiz: Quiz) -> str:
     css = read_template("quiz_sheet.css")
     sheets = "".join(_sheet(quiz, v) for v in quiz.variants)
     keys = "".join(_key(quiz, v) for v in quiz.variants)
+    body_class = ' class="furigana"' if quiz.furigana else ""  # room above lines for readings
     return (
         '<!DOCTYPE html>\n<html lang="ja"><head><meta charset="utf-8">'
         f"<title>{escape(quiz.title)}</title><style>{css}</style></head>"
-        f"<body>{sheets}{keys}</body></html>\n"
+        f"<body{body_class}>{sheets}{keys}</body></html>\n"
     )
 
 
