@@ -128,7 +128,7 @@ def source_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--furigana/--no-furigana",
             default=None,
-            help="Add readings in Anki's 漢字[かんじ] form.",
+            help="Add readings over kanji (Anki's 漢字[かんじ] form; ruby on quiz sheets).",
         ),
         click.option("--strict", is_flag=True, help="Stop at the first article that fails."),
         click.option("--quiet", "-q", is_flag=True, help="No warnings or progress."),

@@ -103,3 +103,18 @@ def furigana_markup(text: str, names: tuple[str, ...] = ()) -> str:
     ' 中国[ちゅうごく]が 仲介[ちゅうかい]した'
     """
     return furigana_pieces(text, (), names)[0]
+
+
+# Anki's reading markup (`` 漢字[かんじ]``) as HTML ruby: brackets in article text are
+# escaped (&#91;), so every bracket here is a reading.
+_READING_RE = re.compile(r" ?([^ \[\]<>]+)\[([^\]]+)\]")
+
+
+def ruby_html(text: str, names: tuple[str, ...] = ()) -> str:
+    """Escaped HTML of ``text`` with ``<ruby>`` readings over its kanji (quiz sheets,
+    Moodle), from the readings ``furigana_markup`` gives.
+
+    >>> ruby_html("中国が仲介した")
+    '<ruby>中国<rt>ちゅうごく</rt></ruby>が<ruby>仲介<rt>ちゅうかい</rt></ruby>した'
+    """
+    return _READING_RE.sub(r"<ruby>\1<rt>\2</rt></ruby>", furigana_markup(text, names))

@@ -370,3 +370,22 @@ def test_quiz_command_passes_furigana_to_the_sheet(tmp_path: Path) -> None:
     run = CliRunner().invoke(main, args)
     assert run.exit_code == 0, run.output
     assert "<rt>" in out.read_text("utf-8")
+
+
+def test_moodle_questions_carry_furigana_as_ruby(example: Quiz, tmp_path: Path) -> None:
+    # Moodle shows question texts as HTML: with --furigana, readings as ruby; the embedded
+    # cloze answers stay as they are (a learner types the words, not the readings).
+    from dataclasses import replace
+
+    plain = ET.parse(_write(example, "moodle", tmp_path, "plain.xml")).getroot()
+    marked = ET.parse(
+        _write(replace(example, furigana=True), "moodle", tmp_path, "f.xml")
+    ).getroot()
+
+    def texts(root: ET.Element) -> list[str]:
+        return [q.findtext("questiontext/text") or "" for q in root.findall("question")[1:]]
+
+    with_ruby = texts(marked)
+    assert sum("<rt>" in t for t in with_ruby) > len(with_ruby) // 2
+    for before, after in zip(texts(plain), with_ruby, strict=True):
+        assert re.sub(r"<rt>.*?</rt>|</?ruby>", "", after) == before

@@ -30,14 +30,23 @@ def _shortanswer_text(answer: str) -> str:
     return answer.replace("*", "\\*")  # * is Moodle's wildcard in short answers
 
 
-def _feedback(item: QuizItem) -> str:
+def _feedback(quiz: Quiz, item: QuizItem) -> str:
     article = escape(item.article_title) + (
         f"（{escape(item.published)}）" if item.published else ""
     )
-    return f"<p>{escape(item.source)}</p><p>{article}</p>"
+    return f"<p>{_html(quiz, item.source)}</p><p>{article}</p>"
 
 
-def _question(quiz_el: ET.Element, number: int, item: QuizItem) -> None:
+def _html(quiz: Quiz, text: str) -> str:
+    """Article text as HTML: escaped, with ruby readings when the quiz asks for furigana."""
+    if not quiz.furigana or not text:
+        return escape(text)
+    from quizgen.furigana import ruby_html
+
+    return ruby_html(text, quiz.names)
+
+
+def _question(quiz: Quiz, quiz_el: ET.Element, number: int, item: QuizItem) -> None:
     if item.type == "choice" and item.options:
         kind = "multichoice"
     elif item.type == "cloze":
@@ -49,12 +58,12 @@ def _question(quiz_el: ET.Element, number: int, item: QuizItem) -> None:
     ET.SubElement(name, "text").text = f"問{number} {item.answer}"[:60]
     if kind == "cloze":
         embedded = "{1:SHORTANSWER:=" + _cloze_answer(item.answer) + "}"
-        html = embedded.join(escape(p) for p in item.parts)
+        html = embedded.join(_html(quiz, p) for p in item.parts)
         _text(q, "questiontext", f"<p>{html}</p>")
     else:
-        prompt = escape(item.prompt).replace("\n", "<br>")
+        prompt = _html(quiz, item.prompt).replace("\n", "<br>")
         _text(q, "questiontext", f"<p>{prompt}</p>")
-    _text(q, "generalfeedback", _feedback(item))
+    _text(q, "generalfeedback", _feedback(quiz, item))
     ET.SubElement(q, "defaultgrade").text = "1"
     ET.SubElement(q, "penalty").text = "0.3333333"
     ET.SubElement(q, "hidden").text = "0"
@@ -65,7 +74,7 @@ def _question(quiz_el: ET.Element, number: int, item: QuizItem) -> None:
         ET.SubElement(q, "answernumbering").text = "abc"
         for option in item.options:
             fraction = "100" if option == item.option_answer else "0"
-            answer = _text(q, "answer", escape(option))
+            answer = _text(q, "answer", _html(quiz, option))
             answer.set("fraction", fraction)
             _text(answer, "feedback", "")
     elif kind == "shortanswer":
@@ -82,6 +91,6 @@ def render(quiz: Quiz) -> bytes:
     _text(category, "category", path, None)
     for variant in quiz.variants:
         for number, item in enumerate(variant.items, 1):
-            _question(root, number, item)
+            _question(quiz, root, number, item)
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"

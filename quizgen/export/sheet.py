@@ -3,15 +3,11 @@ separate answer key per variant with each answer's source sentence and article."
 
 from __future__ import annotations
 
-import re
-
 from quizgen.escape import escape_html as escape
 from quizgen.quiz import Quiz, QuizItem, Variant
 from quizgen.resources import read_template
 
 OPTION_MARKS = "アイウエオカキク"
-# Anki's reading markup (`` 漢字[かんじ]``, escaped text otherwise) as HTML ruby.
-_READING_RE = re.compile(r" ?([^ \[\]<>]+)\[([^\]]+)\]")
 
 
 def _text(quiz: Quiz, text: str) -> str:
@@ -20,9 +16,9 @@ def _text(quiz: Quiz, text: str) -> str:
     WeasyPrint, which shows <rt> inline)."""
     if not quiz.furigana or not text:
         return escape(text)
-    from quizgen.furigana import furigana_markup
+    from quizgen.furigana import ruby_html
 
-    return _READING_RE.sub(r"<ruby>\1<rt>\2</rt></ruby>", furigana_markup(text, quiz.names))
+    return ruby_html(text, quiz.names)
 
 
 def _blank(answer: str) -> str:
