@@ -18,7 +18,6 @@ import os
 import pickle
 import sqlite3
 import stat
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
@@ -81,6 +80,8 @@ def private_temp_dir(name: str) -> Path:
     """A directory of this user's own in the temporary one, for what the cache directory
     cannot keep (read-only): ``quizgen-<uid>/name``, mode 0700, reused only while it is
     this user's and private, else a new one for this run."""
+    import tempfile  # only when the cache directory cannot be written
+
     uid = os.getuid() if hasattr(os, "getuid") else None
     base = Path(tempfile.gettempdir()) / f"quizgen-{uid if uid is not None else 'user'}"
     try:

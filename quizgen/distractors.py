@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from quizgen.dates import format_answer
 from quizgen.model import Fact
+from quizgen.numerals import NUMBER_PREFIXES
 
 COUNTRIES = (
     "アメリカ", "中国", "ロシア", "日本", "韓国", "北朝鮮", "インド", "イギリス", "フランス", "ドイツ",
@@ -148,21 +149,6 @@ def _number_candidates(value: float, unit: str | None, like: str = "") -> list[s
         near = (value + step for step in (-10, 10, -20, 20))
         out += [prefix + format_number(int(v), unit, like) for v in near if 0 < v <= 100]
     return out
-
-
-# What may come before an answer's number (約34万人): its distractors take it too.
-NUMBER_PREFIXES = (
-    "約",
-    "およそ",
-    "最大",
-    "最高",
-    "最低",
-    "推定",
-    "少なくとも",
-    "計",
-    "合計",
-    "総額",
-)
 
 
 def _display(fact: Fact) -> str:

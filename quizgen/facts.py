@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 from quizgen.dates import find_dates
 from quizgen.model import DEFAULT_MAX_FACTS, Article, Fact, Sentence
-from quizgen.numerals import parse_number
+from quizgen.numerals import NUMBER_PREFIXES, parse_number
 from quizgen.tokenize import Token, known_names, tokenize
 
 ROLE_TITLES = tuple(sorted((
@@ -99,7 +99,7 @@ _RANGE_MARKS = ("-", "‐", "－", "〜", "~", "～", "―")
 DEMONYM_SUFFIXES = ("人", "語", "製", "産", "系", "風", "流")
 _KANJI_NUM = "〇一二三四五六七八九十百千"
 NUMBER_RE = re.compile(
-    r"(?P<pre>約|およそ|最大|最高|最低|推定|少なくとも|計|合計|総額)?"
+    rf"(?P<pre>{'|'.join(NUMBER_PREFIXES)})?"
     rf"(?P<num>(?:[0-9][0-9,]*(?:\.[0-9]+)?|[{_KANJI_NUM}]+)(?:[万億兆](?:[0-9][0-9,]*|[{_KANJI_NUM}]+)?)*)"
     r"(?:(?P<unit>"
     + "|".join(re.escape(u) for u in _UNITS)

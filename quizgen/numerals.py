@@ -17,6 +17,10 @@ DIGITS = {
 }
 SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 LARGE_UNITS = {"万": 10**4, "億": 10**8, "兆": 10**12}
+# What may come before a number and belongs to it as a fact (約34万人): its distractors
+# take it too.
+NUMBER_PREFIXES = ("約", "およそ", "最大", "最高", "最低", "推定", "少なくとも", "計", "合計",
+                   "総額")  # fmt: skip
 KANJI_NUMERAL_CHARS = "".join(DIGITS) + "".join(SMALL_UNITS) + "".join(LARGE_UNITS)
 
 

@@ -292,34 +292,29 @@ def _predicate(tokens: tuple[Token, ...], begin: int, free: bool = False) -> tup
         ):
             last = _group_end(tokens, k + 1)
             k = last + 1
-    if (
-        (free or crossed)
-        and k < len(tokens)
-        and tokens[k].surface == "と"
-        and tokens[k].pos1 == "助詞"
-    ):
-        m = k + 1
-        while m < len(tokens) and tokens[m].surface in ("まで", "も", "は"):
-            m += 1
-        n = m
-        while n < len(tokens) and tokens[n].pos1 == "名詞" and tokens[n].pos2 == "普通名詞":
-            n += 1
-        if (
-            n == m
-            and n + 1 < len(tokens)
-            and tokens[n].pos1 == "形状詞"
-            and tokens[n + 1].surface == "に"
-        ):
-            n += 2  # 明らかにした
-        if (
-            n < len(tokens)
-            and tokens[n].pos1 == "動詞"
-            and (
-                tokens[m].base.startswith(SPEECH_VERBS)
-                or tokens[n - 1].base.startswith(SPEECH_VERBS)
-            )
-        ):
-            return first, _group_end(tokens, n)
+        if k < len(tokens) and tokens[k].surface == "と" and tokens[k].pos1 == "助詞":
+            m = k + 1
+            while m < len(tokens) and tokens[m].surface in ("まで", "も", "は"):
+                m += 1
+            n = m
+            while n < len(tokens) and tokens[n].pos1 == "名詞" and tokens[n].pos2 == "普通名詞":
+                n += 1
+            if (
+                n == m
+                and n + 1 < len(tokens)
+                and tokens[n].pos1 == "形状詞"
+                and tokens[n + 1].surface == "に"
+            ):
+                n += 2  # 明らかにした
+            if (
+                n < len(tokens)
+                and tokens[n].pos1 == "動詞"
+                and (
+                    tokens[m].base.startswith(SPEECH_VERBS)
+                    or tokens[n - 1].base.startswith(SPEECH_VERBS)
+                )
+            ):
+                return first, _group_end(tokens, n)
     return first, last
 
 
@@ -425,10 +420,7 @@ def _leads(tokens: tuple[Token, ...], a: int, b: int) -> bool:
     )
     return (
         topic_end is not None
-        and all(  # 五千円札は津田梅子、: not a time
-            x.pos2 == "数詞" or x.pos3 in ("助数詞", "助数詞可能") or x.surface in TIME_WORDS
-            for x in tokens[topic_end + 1 : last + 1]
-        )
+        and all(_is_time(x) for x in tokens[topic_end + 1 : last + 1])  # not 五千円札は津田梅子、
     )
 
 

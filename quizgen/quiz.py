@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from quizgen.dates import format_published
+from quizgen.escape import escape_html
 from quizgen.model import Card
 
 QUIZ_TYPES = ("cloze", "question", "choice")
@@ -74,6 +75,15 @@ class Quiz:
     variants: tuple[Variant, ...]
     furigana: bool = False  # readings over the kanji of the printable sheet
     names: tuple[str, ...] = ()  # the reading list's own names, for their readings
+
+    def html(self, text: str) -> str:
+        """Article text as HTML: escaped, with ruby readings over its kanji when the quiz
+        asks for furigana (the sheet, Moodle)."""
+        if not self.furigana or not text:
+            return escape_html(text)
+        from quizgen.furigana import ruby_html
+
+        return ruby_html(text, self.names)
 
 
 def _rng(*parts: object) -> random.Random:

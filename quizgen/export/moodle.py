@@ -34,16 +34,7 @@ def _feedback(quiz: Quiz, item: QuizItem) -> str:
     article = escape(item.article_title) + (
         f"（{escape(item.published)}）" if item.published else ""
     )
-    return f"<p>{_html(quiz, item.source)}</p><p>{article}</p>"
-
-
-def _html(quiz: Quiz, text: str) -> str:
-    """Article text as HTML: escaped, with ruby readings when the quiz asks for furigana."""
-    if not quiz.furigana or not text:
-        return escape(text)
-    from quizgen.furigana import ruby_html
-
-    return ruby_html(text, quiz.names)
+    return f"<p>{quiz.html(item.source)}</p><p>{article}</p>"
 
 
 def _question(quiz: Quiz, quiz_el: ET.Element, number: int, item: QuizItem) -> None:
@@ -58,10 +49,10 @@ def _question(quiz: Quiz, quiz_el: ET.Element, number: int, item: QuizItem) -> N
     ET.SubElement(name, "text").text = f"問{number} {item.answer}"[:60]
     if kind == "cloze":
         embedded = "{1:SHORTANSWER:=" + _cloze_answer(item.answer) + "}"
-        html = embedded.join(_html(quiz, p) for p in item.parts)
+        html = embedded.join(quiz.html(p) for p in item.parts)
         _text(q, "questiontext", f"<p>{html}</p>")
     else:
-        prompt = _html(quiz, item.prompt).replace("\n", "<br>")
+        prompt = quiz.html(item.prompt).replace("\n", "<br>")
         _text(q, "questiontext", f"<p>{prompt}</p>")
     _text(q, "generalfeedback", _feedback(quiz, item))
     ET.SubElement(q, "defaultgrade").text = "1"
@@ -74,7 +65,7 @@ def _question(quiz: Quiz, quiz_el: ET.Element, number: int, item: QuizItem) -> N
         ET.SubElement(q, "answernumbering").text = "abc"
         for option in item.options:
             fraction = "100" if option == item.option_answer else "0"
-            answer = _text(q, "answer", _html(quiz, option))
+            answer = _text(q, "answer", quiz.html(option))
             answer.set("fraction", fraction)
             _text(answer, "feedback", "")
     elif kind == "shortanswer":

@@ -10,17 +10,6 @@ from quizgen.resources import read_template
 OPTION_MARKS = "アイウエオカキク"
 
 
-def _text(quiz: Quiz, text: str) -> str:
-    """Article text for the sheet: escaped, with readings over its kanji when the quiz
-    asks for furigana (ruby, which browsers lay out and the sheet's CSS lays out for
-    WeasyPrint, which shows <rt> inline)."""
-    if not quiz.furigana or not text:
-        return escape(text)
-    from quizgen.furigana import ruby_html
-
-    return ruby_html(text, quiz.names)
-
-
 def _blank(answer: str) -> str:
     # Sized to the answer: about one em per character, never too short to write in.
     width = max(4.0, len(answer) * 1.1 + 1.5)
@@ -30,12 +19,12 @@ def _blank(answer: str) -> str:
 def _question(quiz: Quiz, number: int, item: QuizItem) -> str:
     head = f'<span class="no">問{number}</span>'
     if item.type == "cloze":
-        body = _blank(item.answer).join(_text(quiz, p) for p in item.parts)
+        body = _blank(item.answer).join(quiz.html(p) for p in item.parts)
         return f'<li class="q" data-no="{number}">{head}<span class="prompt">{body}</span></li>'
-    prompt = f'<span class="prompt">{_text(quiz, item.prompt)}</span>'
+    prompt = f'<span class="prompt">{quiz.html(item.prompt)}</span>'
     if item.type == "choice" and item.options:
         options = "".join(
-            f'<li><span class="box"></span>{OPTION_MARKS[i]}　{_text(quiz, o)}</li>'
+            f'<li><span class="box"></span>{OPTION_MARKS[i]}　{quiz.html(o)}</li>'
             for i, o in enumerate(item.options)
         )
         return f'<li class="q" data-no="{number}">{head}{prompt}<ul class="choices">{options}</ul></li>'
@@ -66,7 +55,7 @@ def _sheet(quiz: Quiz, variant: Variant) -> str:
 
 def _marked_source(quiz: Quiz, item: QuizItem) -> str:
     text, (start, end) = item.source, item.span
-    before, fact, after = (_text(quiz, t) for t in (text[:start], text[start:end], text[end:]))
+    before, fact, after = (quiz.html(t) for t in (text[:start], text[start:end], text[end:]))
     return f"{before}<mark>{fact}</mark>{after}"
 
 
